@@ -3,22 +3,48 @@
 // modification time (oldest first). This install step gives the bundled dataset's files
 // strictly increasing mtimes in file-number order (file-0 oldest), so a fresh clone or an
 // installed copy streams them in the same order as the generator wrote them.
-import { readdirSync, utimesSync } from 'node:fs';
+//
+// Rule: file-N.json gets mtime (and atime) 2016-07-26T00:00:00Z + N seconds.
+// The generator (scripts/generate-events.mjs) imports `restoreMtimes` to apply the same rule
+// to any directory it writes.
+import { readdirSync, realpathSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', 'events');
-const BASE_SECONDS = Date.UTC(2016, 6, 26, 0, 0, 0) / 1000;
+export const DEFAULT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', 'events');
+export const BASE_SECONDS = Date.UTC(2016, 6, 26, 0, 0, 0) / 1000;
 
-let names = [];
-try {
-  names = readdirSync(dir);
-} catch {
-  process.exit(0); // no bundled dataset here: nothing to restore
+/**
+ * Sets the mtime of every `file-N.json` in `dir` to BASE_SECONDS + N.
+ * Returns how many files were touched; a missing directory is not an error (returns 0).
+ */
+export function restoreMtimes(dir = DEFAULT_DIR) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0; // no dataset here: nothing to restore
+  }
+  let touched = 0;
+  for (const name of names) {
+    const m = /^file-(\d+)\.json$/.exec(name);
+    if (m === null) continue;
+    const t = BASE_SECONDS + Number(m[1]);
+    utimesSync(join(dir, name), t, t);
+    touched++;
+  }
+  return touched;
 }
-for (const name of names) {
-  const m = /^file-(\d+)\.json$/.exec(name);
-  if (m === null) continue;
-  const t = BASE_SECONDS + Number(m[1]);
-  utimesSync(join(dir, name), t, t);
+
+function isMain() {
+  if (process.argv[1] === undefined) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  restoreMtimes(process.argv[2] ?? DEFAULT_DIR);
 }
