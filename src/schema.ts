@@ -1,0 +1,153 @@
+import { InvalidArgumentError } from './errors.js';
+
+/** Column types a schema can declare (Spark SQL type names, lower case). `window` is the `{start, end}` struct. */
+export type ColumnType = 'timestamp' | 'string' | 'long' | 'int' | 'double' | 'boolean' | 'window';
+
+/** The types a source schema may declare. */
+export type SourceColumnType = Exclude<ColumnType, 'window'>;
+
+/** A window column's value: event-time interval `[start, end)` in epoch milliseconds (UTC). */
+export interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** How each column type travels in a row. Timestamps are epoch milliseconds (UTC instants). */
+export interface ColumnValue {
+  timestamp: number;
+  string: string;
+  long: number;
+  int: number;
+  double: number;
+  boolean: boolean;
+  window: Window;
+}
+
+/** A parsed schema: ordered fields. */
+export interface Schema {
+  readonly fields: readonly { readonly name: string; readonly type: SourceColumnType }[];
+}
+
+/** A schema written as an object: `{ time: 'timestamp', action: 'string' }`. */
+export type SchemaObject = Readonly<Record<string, SourceColumnType>>;
+
+/** A schema as a user writes it: Spark DDL (`'time TIMESTAMP, action STRING'`) or an object. */
+export type SchemaLike = string | SchemaObject;
+
+// ---- type level: the row type that a schema declares ------------------------------------
+
+type Trim<S extends string> = S extends ` ${infer R}` | `\n${infer R}` | `\t${infer R}`
+  ? Trim<R>
+  : S extends `${infer L} ` | `${infer L}\n` | `${infer L}\t`
+    ? Trim<L>
+    : S;
+
+type Split<S extends string> = S extends `${infer Head},${infer Tail}` ? [Trim<Head>, ...Split<Tail>] : [Trim<S>];
+
+type DdlType<T extends string> = Uppercase<T> extends 'TIMESTAMP'
+  ? 'timestamp'
+  : Uppercase<T> extends 'STRING' | 'VARCHAR'
+    ? 'string'
+    : Uppercase<T> extends 'LONG' | 'BIGINT'
+      ? 'long'
+      : Uppercase<T> extends 'INT' | 'INTEGER'
+        ? 'int'
+        : Uppercase<T> extends 'DOUBLE' | 'FLOAT'
+          ? 'double'
+          : Uppercase<T> extends 'BOOLEAN'
+            ? 'boolean'
+            : never;
+
+type Unquote<N extends string> = N extends `\`${infer I}\`` ? I : N;
+
+type FieldEntries<Parts extends readonly string[]> = {
+  [I in keyof Parts]: Parts[I] extends `${infer N} ${infer T}` ? [Unquote<Trim<N>>, DdlType<Trim<T>>] : never;
+};
+
+type EntriesToObject<E extends readonly unknown[]> = {
+  [P in E[number] as P extends [infer N extends string, unknown] ? N : never]: P extends [string, infer T extends SourceColumnType]
+    ? T
+    : never;
+};
+
+/** The schema object type a DDL string declares: `'time TIMESTAMP'` gives `{ time: 'timestamp' }`. */
+export type DdlSchema<S extends string> = EntriesToObject<FieldEntries<Split<S>>>;
+
+/** The row type of a schema. Every column is nullable: a missing JSON field is null. */
+export type RowOf<S extends SchemaLike> = S extends string
+  ? string extends S
+    ? Readonly<Record<string, unknown>>
+    : { readonly [K in keyof DdlSchema<S>]: DdlSchema<S>[K] extends keyof ColumnValue ? ColumnValue[DdlSchema<S>[K]] | null : unknown }
+  : { readonly [K in keyof S]: S[K] extends keyof ColumnValue ? ColumnValue[S[K]] | null : unknown };
+
+// ---- run time -------------------------------------------------------------------------------
+
+const DDL_TYPES: Readonly<Record<string, SourceColumnType>> = {
+  timestamp: 'timestamp',
+  string: 'string',
+  varchar: 'string',
+  long: 'long',
+  bigint: 'long',
+  int: 'int',
+  integer: 'int',
+  double: 'double',
+  float: 'double',
+  boolean: 'boolean',
+};
+
+const FIELD = /^\s*(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)\s*:?\s+([A-Za-z]+)\s*$/;
+
+/**
+ * Parses a schema written as Spark DDL (`'time TIMESTAMP, action STRING'`, types case-insensitive,
+ * names optionally in backticks) or as an object (`{ time: 'timestamp' }`). Throws
+ * `InvalidArgumentError` naming `operator` and the offending part.
+ */
+export function parseSchema(spec: SchemaLike, operator = 'schema'): Schema {
+  if (typeof spec === 'string') {
+    if (spec.trim() === '') throw new InvalidArgumentError(operator, 'schema', spec, "a DDL string such as 'time TIMESTAMP, action STRING'");
+    const fields = spec.split(',').map((part) => {
+      const m = FIELD.exec(part);
+      const type = m === null ? undefined : DDL_TYPES[(m[2] ?? '').toLowerCase()];
+      if (m === null || type === undefined) {
+        throw new InvalidArgumentError(
+          operator,
+          'schema',
+          part.trim(),
+          `a field as '<name> <type>' with type one of ${Object.keys(DDL_TYPES).map((t) => t.toUpperCase()).join(', ')}`,
+        );
+      }
+      const raw = m[1] as string;
+      return { name: raw.startsWith('`') ? raw.slice(1, -1) : raw, type };
+    });
+    return checkUnique(fields, operator);
+  }
+  if (spec === null || typeof spec !== 'object') {
+    throw new InvalidArgumentError(operator, 'schema', spec, 'a DDL string or an object of column types');
+  }
+  const fields = Object.entries(spec).map(([name, t]) => {
+    const type = typeof t === 'string' ? DDL_TYPES[t.toLowerCase()] : undefined;
+    if (type === undefined) {
+      throw new InvalidArgumentError(operator, `schema.${name}`, t, `one of ${[...new Set(Object.values(DDL_TYPES))].join(', ')}`);
+    }
+    return { name, type };
+  });
+  if (fields.length === 0) throw new InvalidArgumentError(operator, 'schema', spec, 'at least one column');
+  return checkUnique(fields, operator);
+}
+
+function checkUnique(fields: { name: string; type: SourceColumnType }[], operator: string): Schema {
+  const seen = new Set<string>();
+  for (const f of fields) {
+    const key = f.name.toLowerCase();
+    if (seen.has(key)) throw new InvalidArgumentError(operator, 'schema', f.name, 'unique column names (Spark compares them case-insensitively)');
+    seen.add(key);
+  }
+  return { fields };
+}
+
+/** The schema as a column-to-type record, for tables and SQL. */
+export function schemaTypes(schema: Schema): Record<string, ColumnType> {
+  const out: Record<string, ColumnType> = {};
+  for (const f of schema.fields) out[f.name] = f.type;
+  return out;
+}

@@ -1,0 +1,1 @@
+export { VirtualFileSystem, type VirtualFileSystemOptions } from './virtual-file-system.js';

@@ -1,0 +1,99 @@
+import { Observable, asyncScheduler, concatMap, defer, of, throwError, timer, type SchedulerLike } from 'rxjs';
+import type { FileStat, StreamFileSystem } from '../fs/file-system.js';
+
+interface VirtualFile {
+  readonly content: string;
+  readonly mtimeMs: number;
+  readonly failure?: Error;
+}
+
+export interface VirtualFileSystemOptions {
+  /** Makes every read take this long in the scheduler's (virtual) time. Default 0: reads are synchronous. */
+  readonly readDelayMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * An in-memory {@link StreamFileSystem} for tests: files are added, changed and made to fail by
+ * hand, and every operation answers synchronously (or after `readDelayMs` of the scheduler's
+ * time), so a marble test drives the file source entirely in virtual time.
+ */
+export class VirtualFileSystem implements StreamFileSystem {
+  private readonly files = new Map<string, VirtualFile>();
+  private readonly dirs = new Set<string>();
+  private readonly failingDirs = new Map<string, Error>();
+  /** Paths read so far, in order (to assert that a file is read at most once). */
+  readonly reads: string[] = [];
+
+  constructor(private readonly options: VirtualFileSystemOptions = {}) {}
+
+  /** Creates an (empty) directory. */
+  mkdir(dir: string): this {
+    this.dirs.add(trimSlash(dir));
+    return this;
+  }
+
+  /** Writes a file (its directory is created). `mtimeMs` defaults to the number of files written before. */
+  write(path: string, content: string | readonly (string | object)[], mtimeMs?: number): this {
+    const text = typeof content === 'string' ? content : content.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+    this.dirs.add(dirOf(path));
+    this.files.set(path, { content: text, mtimeMs: mtimeMs ?? this.files.size });
+    return this;
+  }
+
+  /** Makes reading `path` fail with `error` (the file is listed as usual). */
+  failRead(path: string, error: Error = new Error('EIO: i/o error, read')): this {
+    const f = this.files.get(path);
+    this.dirs.add(dirOf(path));
+    this.files.set(path, { content: f?.content ?? '', mtimeMs: f?.mtimeMs ?? this.files.size, failure: error });
+    return this;
+  }
+
+  /** Makes listing `dir` fail with `error`. */
+  failList(dir: string, error: Error = new Error('ENOENT: no such file or directory')): this {
+    this.failingDirs.set(trimSlash(dir), error);
+    return this;
+  }
+
+  remove(path: string): this {
+    this.files.delete(path);
+    return this;
+  }
+
+  list(dir: string): Observable<readonly FileStat[]> {
+    return defer(() => {
+      const d = trimSlash(dir);
+      const failure = this.failingDirs.get(d);
+      if (failure !== undefined) return throwError(() => failure);
+      if (!this.dirs.has(d)) return throwError(() => new Error(`ENOENT: no such file or directory, scandir '${dir}'`));
+      const out: FileStat[] = [];
+      for (const [path, f] of this.files) {
+        if (dirOf(path) !== d) continue;
+        out.push({ path, name: path.slice(d.length + 1), size: Buffer.byteLength(f.content), mtimeMs: f.mtimeMs, isFile: true });
+      }
+      return of(out);
+    });
+  }
+
+  readText(path: string): Observable<string> {
+    const read = defer(() => {
+      this.reads.push(path);
+      const f = this.files.get(path);
+      if (f === undefined) return throwError(() => new Error(`ENOENT: no such file or directory, open '${path}'`));
+      if (f.failure !== undefined) return throwError(() => f.failure);
+      return of(f.content);
+    });
+    const delay = this.options.readDelayMs ?? 0;
+    if (delay <= 0) return read;
+    return timer(delay, this.options.scheduler ?? asyncScheduler).pipe(concatMap(() => read));
+  }
+}
+
+function trimSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
