@@ -1,0 +1,73 @@
+/**
+ * The package works when installed: `npm pack`, install the tarball into a scratch project,
+ * import the operators by name, and run the notebook query over the dataset the package ships.
+ * `npm test` builds dist/ before jest runs; this test packs that build (without re-running the
+ * build, so it cannot race other tests that read dist/).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+const SCRIPT = `
+import { lastValueFrom } from 'rxjs';
+import { Catalog, readJsonFiles, throttleFiles, tumblingWindow, groupCount, toMemoryTable, startQuery } from 'structured-rx';
+import { VirtualFileSystem } from 'structured-rx/testing';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const pkgDir = dirname(createRequire(import.meta.url).resolve('structured-rx/package.json'));
+const dir = join(pkgDir, 'datasets', 'events');
+const catalog = new Catalog();
+const query = startQuery(
+  readJsonFiles(dir, { schema: 'time TIMESTAMP, action STRING', watch: false }).pipe(
+    throttleFiles(1),
+    tumblingWindow('time', '1 hour'),
+    groupCount('action', 'window'),
+    toMemoryTable('counts', { catalog, outputMode: 'complete' }),
+  ),
+);
+await query.awaitTermination();
+const totals = {};
+for (const r of catalog.table('counts').rows) totals[r.action] = (totals[r.action] ?? 0) + r.count;
+const files = query.recentProgress.map((p) => p.files[0]);
+console.log(JSON.stringify({ totals, batches: query.recentProgress.length, files, vfs: typeof VirtualFileSystem }));
+`;
+
+describe('the packed package', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'structured-rx-pack-'));
+  });
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('installs from its tarball and runs the notebook query by public names', () => {
+    expect(existsSync(join(ROOT, 'dist', 'src', 'index.js'))).toBe(true);
+    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch], { cwd: ROOT, encoding: 'utf8' });
+    const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'));
+    expect(tarball).toBeDefined();
+    expect(out).toContain('structured-rx-');
+
+    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, type: 'module' }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(scratch, tarball as string), 'rxjs@7'], {
+      cwd: scratch,
+      encoding: 'utf8',
+    });
+    writeFileSync(join(scratch, 'notebook.mjs'), SCRIPT);
+    const result = JSON.parse(execFileSync('node', ['notebook.mjs'], { cwd: scratch, encoding: 'utf8' })) as {
+      totals: Record<string, number>;
+      batches: number;
+      files: string[];
+      vfs: string;
+    };
+    expect(result.totals).toEqual({ Close: 50_000, Open: 50_000 });
+    expect(result.batches).toBe(50);
+    // npm pack gives every file the same mtime: natural order of names must keep file-2 before file-10.
+    expect(result.files).toEqual([...Array(50).keys()].map((i) => `file-${i}.json`));
+    expect(result.vfs).toBe('function');
+  }, 180_000);
+});
