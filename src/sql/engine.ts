@@ -26,7 +26,7 @@ const COLUMN_TYPES: ReadonlySet<SqlType> = new Set<SqlType>(['timestamp', 'strin
 
 const tableInfos = new WeakMap<TableSnapshot, { columns: ColumnInfo[]; open: boolean }>();
 
-/** The columns of a snapshot: from its schema, else from the keys and values of its rows. */
+/** The columns of a snapshot: its schema, else the keys and values of its rows (cached per snapshot). */
 function describeSnapshot(snapshot: TableSnapshot): { columns: ColumnInfo[]; open: boolean } {
   const cached = tableInfos.get(snapshot);
   if (cached !== undefined) return cached;
@@ -34,10 +34,9 @@ function describeSnapshot(snapshot: TableSnapshot): { columns: ColumnInfo[]; ope
   if (snapshot.schema !== undefined) {
     for (const [name, type] of Object.entries(snapshot.schema)) types.set(name, type);
   }
-  const declared = new Set(types.keys());
-  for (const row of snapshot.rows) {
+  // A declared schema is the table's whole description; rows are scanned only without one.
+  for (const row of snapshot.schema === undefined ? snapshot.rows : []) {
     for (const [name, value] of Object.entries(row)) {
-      if (declared.has(name)) continue;
       const seen = types.get(name);
       const t = inferType(value);
       if (seen === undefined || seen === 'unknown') types.set(name, t);
