@@ -12,6 +12,7 @@ import {
   map,
   merge,
   mergeMap,
+  of,
   throwError,
   timer,
 } from 'rxjs';
@@ -163,7 +164,10 @@ export function readJsonFiles<const S extends SchemaLike>(
     };
 
     if (!watch) return listAndRead();
-    return merge(timer(0, pollMs, scheduler), monitor.listingRequests).pipe(exhaustMap(() => listAndRead()));
+    // The first listing starts at subscription, synchronously (not on a timer(0) tick), so a
+    // processing-time trigger that fires at subscription already sees it under way, and each
+    // later poll runs before a trigger tick of the same instant.
+    return merge(of(0), timer(pollMs, pollMs, scheduler), monitor.listingRequests).pipe(exhaustMap(() => listAndRead()));
   });
 
   return withPlan(source, { isStreaming: watch, source: monitor });

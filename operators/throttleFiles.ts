@@ -167,12 +167,16 @@ export function throttleFiles(maxFilesPerTrigger: number, options: ThrottleFiles
           return;
         }
         const avail = available();
-        waitingSince = undefined;
         if (avail > 0) {
+          waitingSince = undefined;
           planned = { size: Math.min(n, avail), startMs: scheduler.now() };
           runPlanned();
         } else if (monitor?.current.busy === true) {
-          waitingSince = scheduler.now(); // Spark's trigger would list and read now: wait for this listing
+          // Spark's trigger would list and read now: wait for this listing. A trigger already
+          // waiting for it (its reads ran past this tick) keeps its own start time.
+          waitingSince ??= scheduler.now();
+        } else {
+          waitingSince = undefined;
         }
       };
 
