@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../src/errors.js';
 import { derivePlan } from '../src/plan.js';
 import type { Window } from '../src/schema.js';
 import { WindowCache, tumblingWindowStart } from '../src/window.js';
+import { ColumnAdder } from '../src/with-column.js';
 
 export interface TumblingWindowOptions {
   /** Spark's `startTime`: shifts the windows from the epoch by this much (may be negative; |startTime| < size). Default 0. */
@@ -54,6 +55,7 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
       source.pipe(
         map((batch) => {
           const cache = new WindowCache(sizeMs);
+          const adder = new ColumnAdder('window');
           const rows: Windowed<R>[] = [];
           let min = Infinity;
           let max = -Infinity;
@@ -68,7 +70,7 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
             if (t < min) min = t;
             if (t > max) max = t;
             sum += t;
-            rows.push({ ...row, window: cache.get(tumblingWindowStart(t, sizeMs, startMs)) });
+            rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
           }
           const previous = (batch as { droppedRows?: Readonly<Record<string, number>> }).droppedRows;
           return {

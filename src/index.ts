@@ -16,7 +16,7 @@ export type { AggregateBatch, BatchInfo, EventTimeStats, FileMeta, ListingPositi
 // Kernels: pure functions, usable on their own.
 export { parseDurationMs, durationMs, type DurationLike } from './duration.js';
 export { parseSchema, schemaTypes, type ColumnType, type RowOf, type Schema, type SchemaLike, type SchemaObject, type Window } from './schema.js';
-export { parseJsonLines, convertValue, type ParseMode } from './json-lines.js';
+export { parseJsonLines, convertValue, mismatch, INVALID, type ParseMode } from './json-lines.js';
 export { tumblingWindowStart, slidingWindowStarts } from './window.js';
 export { compareNatural } from './natural-order.js';
 export { CountStateStore, groupKey } from './state-store.js';

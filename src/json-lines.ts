@@ -20,42 +20,46 @@ export interface ParsedFile {
   readonly numMalformedRows: number;
 }
 
-/** Why a JSON value does not fit a column type; undefined when it fits. */
-type Converted = { ok: true; value: unknown } | { ok: false; reason: string };
-
-const NULL: Converted = { ok: true, value: null };
+/** Returned by `convertValue` for a value that does not fit its column. */
+export const INVALID: unique symbol = Symbol('invalid');
 
 /**
  * Converts one JSON value to a column's type, as Spark's JSON reader does: a JSON integer in a
  * timestamp column is epoch seconds (Spark multiplies by 10^6 micros; we keep milliseconds), an
  * ISO-8601 string is parsed with its offset (UTC when it has none); a non-string value in a
- * string column becomes its JSON text; int must fit 32 bits; null stays null.
+ * string column becomes its JSON text; int must fit 32 bits; null stays null. Returns
+ * `INVALID` when the value does not fit (`mismatch` says why). Allocates nothing on the
+ * common path: it runs once per field of every row.
  */
-export function convertValue(value: unknown, type: SourceColumnType): Converted {
-  if (value === null || value === undefined) return NULL;
+export function convertValue(value: unknown, type: SourceColumnType): unknown {
+  if (value === null || value === undefined) return null;
   switch (type) {
     case 'string':
-      return { ok: true, value: typeof value === 'string' ? value : JSON.stringify(value) };
+      return typeof value === 'string' ? value : JSON.stringify(value);
     case 'timestamp':
-      if (typeof value === 'number') {
-        return Number.isInteger(value) ? { ok: true, value: value * 1000 } : { ok: false, reason: `${value} is not an integral number of epoch seconds` };
-      }
+      if (typeof value === 'number') return Number.isInteger(value) ? value * 1000 : INVALID;
       if (typeof value === 'string') {
         const t = DateTime.fromISO(value, { zone: 'utc', setZone: true });
-        return t.isValid ? { ok: true, value: t.toMillis() } : { ok: false, reason: `${JSON.stringify(value)} is not an ISO-8601 timestamp` };
+        return t.isValid ? t.toMillis() : INVALID;
       }
-      return { ok: false, reason: `${JSON.stringify(value)} is not a timestamp` };
+      return INVALID;
     case 'long':
-      return typeof value === 'number' && Number.isInteger(value) ? { ok: true, value } : { ok: false, reason: `${JSON.stringify(value)} is not a long` };
+      return typeof value === 'number' && Number.isInteger(value) ? value : INVALID;
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647
-        ? { ok: true, value }
-        : { ok: false, reason: `${JSON.stringify(value)} is not an int` };
+      return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? value : INVALID;
     case 'double':
-      return typeof value === 'number' ? { ok: true, value } : { ok: false, reason: `${JSON.stringify(value)} is not a double` };
+      return typeof value === 'number' ? value : INVALID;
     case 'boolean':
-      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, reason: `${JSON.stringify(value)} is not a boolean` };
+      return typeof value === 'boolean' ? value : INVALID;
   }
+}
+
+/** Why `value` does not fit `type` (for error messages). */
+export function mismatch(value: unknown, type: SourceColumnType): string {
+  if (type === 'timestamp' && typeof value === 'number') return `${value} is not an integral number of epoch seconds`;
+  if (type === 'timestamp' && typeof value === 'string') return `${JSON.stringify(value)} is not an ISO-8601 timestamp`;
+  const article = type === 'int' ? 'an' : 'a';
+  return `${JSON.stringify(value)} is not ${article} ${type}`;
 }
 
 /**
@@ -97,12 +101,13 @@ export function parseJsonLines(text: string, schema: Schema, options: ParseOptio
     if (reason === undefined) {
       const obj = parsed as Record<string, unknown>;
       for (const f of fields) {
-        const c = convertValue(obj[f.name], f.type);
-        if (c.ok) {
-          row[f.name] = c.value;
+        const raw = obj[f.name];
+        const value = convertValue(raw, f.type);
+        if (value !== INVALID) {
+          row[f.name] = value;
         } else {
           row[f.name] = null;
-          reason ??= `field ${f.name}: ${c.reason}`;
+          reason ??= `field ${f.name}: ${mismatch(raw, f.type)}`;
         }
       }
     } else {

@@ -2,7 +2,7 @@
  * Encodes group-by values as one string key. Types are tagged so that `null`, the string
  * "null" and the number 0 stay distinct; a window `{start, end}` is keyed by its bounds.
  */
-export function groupKey(values: readonly unknown[]): string {
+export function groupKey(values: readonly unknown[], objectKeys?: WeakMap<object, string>): string {
   let key = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) key += '\u0001';
@@ -11,10 +11,19 @@ export function groupKey(values: readonly unknown[]): string {
     else if (typeof v === 'string') key += 's' + v;
     else if (typeof v === 'number') key += 'n' + String(v);
     else if (typeof v === 'boolean') key += v ? 'T' : 'F';
-    else if (typeof v === 'object' && 'start' in v && 'end' in v) key += 'w' + String(v.start) + ',' + String(v.end);
+    else if (typeof v === 'object') key += objectKey(v, objectKeys);
     else key += 'j' + JSON.stringify(v);
   }
   return key;
+}
+
+function objectKey(v: object, memo: WeakMap<object, string> | undefined): string {
+  let k = memo?.get(v);
+  if (k === undefined) {
+    k = 'start' in v && 'end' in v ? 'w' + String(v.start) + ',' + String(v.end) : 'j' + JSON.stringify(v);
+    memo?.set(v, k);
+  }
+  return k;
 }
 
 /** One group's entry: the group-by values (as first seen) and the running count. */
@@ -29,6 +38,8 @@ export interface CountEntry {
  */
 export class CountStateStore {
   private readonly entries = new Map<string, CountEntry>();
+  /** Keys of shared immutable values (a batch's window objects), computed once per object. */
+  private readonly objectKeys = new WeakMap<object, string>();
 
   get size(): number {
     return this.entries.size;
@@ -36,7 +47,7 @@ export class CountStateStore {
 
   /** Adds one to the group of `values` (copied when the group is new); returns its key. */
   increment(values: readonly unknown[]): string {
-    const key = groupKey(values);
+    const key = groupKey(values, this.objectKeys);
     const e = this.entries.get(key);
     if (e === undefined) this.entries.set(key, { values: values.slice(), count: 1 });
     else e.count++;
