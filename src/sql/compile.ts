@@ -492,8 +492,17 @@ export class ExprCompiler {
       return this.numberLiteral(parts[0]);
     }
     let expr = base;
-    for (const field of parts.slice(1)) expr = this.field(expr, field, written);
+    let grouped = false;
     if (scope.kind === 'group') {
+      // A field of a grouped struct is grouped too: GROUP BY window, SELECT window.start.
+      const index = this.groupKeys.findIndex((k) => k.key === base.key);
+      if (index >= 0 && parts.length > 1) {
+        expr = { ...base, eval: (ctx) => ctx.keys[index] };
+        grouped = true;
+      }
+    }
+    for (const field of parts.slice(1)) expr = this.field(expr, field, written);
+    if (scope.kind === 'group' && !grouped) {
       throw new SqlAnalysisError(
         written,
         `in ${scope.clause}, a column must be in GROUP BY or inside an aggregate function (count, sum, avg, min, max)`,
