@@ -58,10 +58,21 @@ type DdlType<T extends string> = Uppercase<T> extends 'TIMESTAMP'
             ? 'boolean'
             : never;
 
-type Unquote<N extends string> = N extends `\`${infer I}\`` ? I : N;
+/** The type after Spark's optional colon (`a: INT`, `a : INT`). */
+type AfterColon<T extends string> = Trim<T> extends `:${infer R}` ? Trim<R> : Trim<T>;
+
+/** A name without the colon written right after it (`a:`). */
+type NoColon<N extends string> = N extends `${infer M}:` ? M : N;
+
+/** One `<name> <type>` part; a backticked name may hold spaces, so it is matched first. */
+type FieldEntry<P extends string> = P extends `\`${infer N}\`${infer T}`
+  ? [N, DdlType<AfterColon<T>>]
+  : P extends `${infer N} ${infer T}`
+    ? [NoColon<N>, DdlType<AfterColon<T>>]
+    : never;
 
 type FieldEntries<Parts extends readonly string[]> = {
-  [I in keyof Parts]: Parts[I] extends `${infer N} ${infer T}` ? [Unquote<Trim<N>>, DdlType<Trim<T>>] : never;
+  [I in keyof Parts]: FieldEntry<Parts[I]>;
 };
 
 type EntriesToObject<E extends readonly unknown[]> = {

@@ -1,0 +1,202 @@
+import { InvalidArgumentError, parseSchema, schemaTypes, type RowOf, type Window } from '../../src/index.js';
+
+function thrown(fn: () => unknown): InvalidArgumentError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) return e;
+    throw new Error(`expected an InvalidArgumentError, got ${String(e)}`);
+  }
+  throw new Error('expected an InvalidArgumentError, nothing was thrown');
+}
+
+describe('parseSchema: Spark DDL', () => {
+  it('parses fields in order', () => {
+    expect(parseSchema('time TIMESTAMP, action STRING')).toEqual({
+      fields: [
+        { name: 'time', type: 'timestamp' },
+        { name: 'action', type: 'string' },
+      ],
+    });
+  });
+
+  it('reads type names case-insensitively and keeps column names as written', () => {
+    expect(parseSchema('Time timestamp, ACTION String, n LoNg').fields).toEqual([
+      { name: 'Time', type: 'timestamp' },
+      { name: 'ACTION', type: 'string' },
+      { name: 'n', type: 'long' },
+    ]);
+  });
+
+  it('knows every type and the aliases BIGINT, INTEGER, FLOAT and VARCHAR', () => {
+    const s = parseSchema('a TIMESTAMP, b STRING, c VARCHAR, d LONG, e BIGINT, f INT, g INTEGER, h DOUBLE, i FLOAT, j BOOLEAN');
+    expect(s.fields.map((f) => f.type)).toEqual(['timestamp', 'string', 'string', 'long', 'long', 'int', 'int', 'double', 'double', 'boolean']);
+  });
+
+  it('unquotes names in backticks, which may hold spaces and punctuation', () => {
+    expect(parseSchema('`event time` TIMESTAMP, `a-b` INT, `select` STRING').fields).toEqual([
+      { name: 'event time', type: 'timestamp' },
+      { name: 'a-b', type: 'int' },
+      { name: 'select', type: 'string' },
+    ]);
+  });
+
+  it("accepts Spark's optional colon and extra whitespace", () => {
+    expect(parseSchema('  a: INT ,\n\tb   STRING  ').fields).toEqual([
+      { name: 'a', type: 'int' },
+      { name: 'b', type: 'string' },
+    ]);
+  });
+
+  it('names the bad part of the DDL in the error', () => {
+    const unknownType = thrown(() => parseSchema('time TIMESTAMP, day DATE', 'readJsonFiles'));
+    expect(unknownType.operator).toBe('readJsonFiles');
+    expect(unknownType.option).toBe('schema');
+    expect(unknownType.value).toBe('day DATE');
+    expect(unknownType.message).toContain('"day DATE"');
+
+    const noType = thrown(() => parseSchema('time TIMESTAMP, action'));
+    expect(noType.value).toBe('action');
+    expect(noType.operator).toBe('schema');
+
+    const emptyPart = thrown(() => parseSchema('time TIMESTAMP,, action STRING'));
+    expect(emptyPart.value).toBe('');
+
+    const badName = thrown(() => parseSchema('1st INT'));
+    expect(badName.value).toBe('1st INT');
+  });
+
+  it('refuses an empty DDL string', () => {
+    for (const ddl of ['', '   ']) {
+      const e = thrown(() => parseSchema(ddl));
+      expect(e.option).toBe('schema');
+      expect(e.value).toBe(ddl);
+    }
+  });
+
+  it('refuses duplicate names, compared case-insensitively as Spark does', () => {
+    const e = thrown(() => parseSchema('a INT, b STRING, A LONG'));
+    expect(e.value).toBe('A');
+    expect(() => parseSchema('`a` INT, a STRING')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('parseSchema: object form', () => {
+  it('reads column types from an object, in key order', () => {
+    expect(parseSchema({ time: 'timestamp', action: 'string' })).toEqual({
+      fields: [
+        { name: 'time', type: 'timestamp' },
+        { name: 'action', type: 'string' },
+      ],
+    });
+  });
+
+  it('takes type names case-insensitively and with aliases', () => {
+    const loose = { n: 'BIGINT', f: 'Float' } as unknown as Parameters<typeof parseSchema>[0];
+    expect(parseSchema(loose).fields).toEqual([
+      { name: 'n', type: 'long' },
+      { name: 'f', type: 'double' },
+    ]);
+  });
+
+  it('names the column whose type is bad', () => {
+    const e = thrown(() => parseSchema({ time: 'timestamp', day: 'date' } as unknown as Parameters<typeof parseSchema>[0], 'readJsonFiles'));
+    expect(e.operator).toBe('readJsonFiles');
+    expect(e.option).toBe('schema.day');
+    expect(e.value).toBe('date');
+  });
+
+  it('refuses an empty object, null and other values', () => {
+    expect(thrown(() => parseSchema({})).option).toBe('schema');
+    expect(thrown(() => parseSchema(null as unknown as string)).value).toBeNull();
+    expect(thrown(() => parseSchema(42 as unknown as string)).value).toBe(42);
+  });
+
+  it('refuses names that differ only in case', () => {
+    expect(thrown(() => parseSchema({ a: 'int', A: 'string' })).value).toBe('A');
+  });
+});
+
+describe('schemaTypes', () => {
+  it('gives the column-to-type record', () => {
+    expect(schemaTypes(parseSchema('time TIMESTAMP, n BIGINT'))).toEqual({ time: 'timestamp', n: 'long' });
+  });
+});
+
+// ---- compile time: RowOf -------------------------------------------------------------------
+// These lines are checked by the typecheck (tsconfig includes test/): the assignments must
+// compile, and each `@ts-expect-error` line must NOT compile (an unused directive is an error).
+
+/** True when A and B are the same type. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+type Events = RowOf<'time TIMESTAMP, action STRING'>;
+
+describe('RowOf (compile-time)', () => {
+  it('types a DDL schema as nullable readonly columns', () => {
+    const exact: Equals<Events, { readonly time: number | null; readonly action: string | null }> = true;
+    const open: Events = { time: Date.UTC(2016, 6, 26, 2, 45, 7), action: 'Open' };
+    const nulls: Events = { time: null, action: null };
+    // @ts-expect-error action must be a string
+    const wrongType: Events = { time: 1, action: 2 };
+    // @ts-expect-error time is an epoch-ms number, not a Date
+    const date: Events = { time: new Date(0), action: 'Open' };
+    // @ts-expect-error every declared column is present (a missing JSON field is null, not absent)
+    const missing: Events = { action: 'Open' };
+    // @ts-expect-error no undeclared columns
+    const extra: Events = { time: 1, action: 'Open', user: 'x' };
+    // @ts-expect-error rows are read-only
+    open.time = 2;
+    expect([exact, open, nulls, wrongType, date, missing, extra]).toHaveLength(7);
+    // the run-time parse agrees with the type
+    expect(parseSchema('time TIMESTAMP, action STRING').fields.map((f) => f.name)).toEqual(Object.keys(open));
+  });
+
+  it('maps every type and alias, case-insensitively, with backticks and extra spaces', () => {
+    type All = RowOf<' `event time` timestamp ,  n BIGINT, i integer, d FLOAT, s varchar, b Boolean, l long, x double, y int, z string'>;
+    const exact: Equals<
+      All,
+      {
+        readonly 'event time': number | null;
+        readonly n: number | null;
+        readonly i: number | null;
+        readonly d: number | null;
+        readonly s: string | null;
+        readonly b: boolean | null;
+        readonly l: number | null;
+        readonly x: number | null;
+        readonly y: number | null;
+        readonly z: string | null;
+      }
+    > = true;
+    // @ts-expect-error b is a boolean column
+    const notBoolean: All['b'] = 'true';
+    expect([exact, notBoolean]).toHaveLength(2);
+  });
+
+  it("matches the run-time parse for Spark's optional colon", () => {
+    type Colon = RowOf<'a: INT, `b c`: STRING, d : BOOLEAN'>;
+    const exact: Equals<Colon, { readonly a: number | null; readonly 'b c': string | null; readonly d: boolean | null }> = true;
+    expect(exact).toBe(true);
+    expect(parseSchema('a: INT, `b c`: STRING, d : BOOLEAN').fields.map((f) => f.name)).toEqual(['a', 'b c', 'd']);
+  });
+
+  it('types the object form the same way', () => {
+    const exact: Equals<RowOf<{ time: 'timestamp'; action: 'string' }>, Events> = true;
+    const sameAsDdl: Equals<RowOf<{ n: 'long'; ok: 'boolean' }>, RowOf<'n LONG, ok BOOLEAN'>> = true;
+    expect([exact, sameAsDdl]).toEqual([true, true]);
+  });
+
+  it('falls back to an open record for a schema only known at run time', () => {
+    const exact: Equals<RowOf<string>, Readonly<Record<string, unknown>>> = true;
+    const notEvents: Equals<RowOf<string>, Events> = false;
+    expect([exact, notEvents]).toEqual([true, false]);
+  });
+
+  it('types a window value as its bounds', () => {
+    const w: Window = { start: 0, end: 3_600_000 };
+    // @ts-expect-error a window has both bounds
+    const half: Window = { start: 0 };
+    expect([w, half]).toHaveLength(2);
+  });
+});
