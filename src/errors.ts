@@ -43,7 +43,8 @@ export class MalformedRecordError extends StructuredRxError {
     readonly reason: string,
     readonly record: string,
   ) {
-    super(`malformed record at ${path}:${line}: ${reason}`);
+    // Spark's words first (`Malformed records are detected in record parsing. Parse Mode: FAILFAST.`), so messages match Spark's.
+    super(`Malformed records are detected in record parsing. Parse Mode: FAILFAST. Malformed record at ${path}:${line}: ${reason}`);
   }
 }
 

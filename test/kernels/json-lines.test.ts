@@ -1,0 +1,261 @@
+import { INVALID, MalformedRecordError, convertValue, mismatch, parseJsonLines, parseSchema, type ParseMode } from '../../src/index.js';
+import { batchText, instant, loadCase, schemaDdl } from './conformance.js';
+
+const EVENTS = parseSchema('time TIMESTAMP, action STRING');
+const ALL = parseSchema('ts TIMESTAMP, s STRING, l LONG, i INT, d DOUBLE, b BOOLEAN');
+
+function parse(text: string, schema = EVENTS, mode: ParseMode = 'PERMISSIVE', columnNameOfCorruptRecord = '_corrupt_record') {
+  return parseJsonLines(text, schema, { path: 'in/file-0.json', mode, columnNameOfCorruptRecord });
+}
+
+function failfast(text: string, schema = EVENTS): MalformedRecordError {
+  try {
+    parse(text, schema, 'FAILFAST');
+  } catch (e) {
+    if (e instanceof MalformedRecordError) return e;
+    throw new Error(`expected a MalformedRecordError, got ${String(e)}`);
+  }
+  throw new Error('expected a MalformedRecordError, nothing was thrown');
+}
+
+describe('timestamps', () => {
+  it('reads an integral JSON number as epoch seconds (kept as milliseconds)', () => {
+    const { rows } = parse('{"time":1469501107,"action":"Open"}\n');
+    expect(rows).toEqual([{ time: Date.UTC(2016, 6, 26, 2, 45, 7), action: 'Open' }]);
+  });
+
+  it('reads negative epoch seconds (before 1970)', () => {
+    expect(parse('{"time":-86398}').rows[0]?.['time']).toBe(Date.UTC(1969, 11, 31, 0, 0, 2));
+  });
+
+  it.each<[string, number]>([
+    ['2016-07-26T02:45:07Z', Date.UTC(2016, 6, 26, 2, 45, 7)],
+    ['2016-07-26T02:45:07.123Z', Date.UTC(2016, 6, 26, 2, 45, 7, 123)],
+    ['2016-07-26T08:15:07+05:30', Date.UTC(2016, 6, 26, 2, 45, 7)],
+    ['2016-07-25T19:45:07-07:00', Date.UTC(2016, 6, 26, 2, 45, 7)],
+    ['1969-12-31T23:59:59Z', -1000],
+  ])('reads the ISO-8601 string %j with its offset', (iso, ms) => {
+    expect(parse(JSON.stringify({ time: iso })).rows[0]?.['time']).toBe(ms);
+  });
+
+  it('reads an ISO-8601 string without an offset as UTC, whatever the machine zone', () => {
+    expect(parse('{"time":"2016-07-26T02:45:07"}').rows[0]?.['time']).toBe(Date.UTC(2016, 6, 26, 2, 45, 7));
+    expect(parse('{"time":"2016-07-26T00:00:00.5"}').rows[0]?.['time']).toBe(Date.UTC(2016, 6, 26, 0, 0, 0, 500));
+  });
+
+  it.each<[unknown]>([[1469501107.5], ['yesterday'], ['2016-13-01T00:00:00Z'], [true], [{ s: 1 }], [[1]]])('refuses %j', (value) => {
+    const { rows, numMalformedRows } = parse(JSON.stringify({ time: value, action: 'Open' }));
+    expect(numMalformedRows).toBe(1);
+    expect(rows).toEqual([{ time: null, action: 'Open' }]);
+  });
+});
+
+describe('fields and types', () => {
+  it('gives null for a missing field and for JSON null, and ignores extra fields', () => {
+    const { rows, numMalformedRows } = parse('{"action":"Open","user":"x","time":null}\n{"time":1469501107}\n{}\n');
+    expect(rows).toEqual([
+      { time: null, action: 'Open' },
+      { time: 1469501107000, action: null },
+      { time: null, action: null },
+    ]);
+    expect(numMalformedRows).toBe(0);
+  });
+
+  it('puts the fields in schema order', () => {
+    const { rows } = parse('{"action":"Close","time":0}');
+    expect(Object.keys(rows[0] ?? {})).toEqual(['time', 'action']);
+  });
+
+  it('reads every type', () => {
+    const line = JSON.stringify({ ts: 0, s: 'x', l: 9007199254740991, i: -2147483648, d: 1.5, b: false });
+    expect(parse(line, ALL).rows).toEqual([{ ts: 0, s: 'x', l: 9007199254740991, i: -2147483648, d: 1.5, b: false }]);
+  });
+
+  it('gives the JSON text of a non-string value in a string column, as Spark', () => {
+    const schema = parseSchema('s STRING');
+    const text = ['{"s":5}', '{"s":1.5}', '{"s":true}', '{"s":{"x":1,"y":[1,2]}}', '{"s":[1,"a"]}', '{"s":{ "x" : 1 }}'].join('\n');
+    const { rows, numMalformedRows } = parse(text, schema);
+    expect(rows.map((r) => r['s'])).toEqual(['5', '1.5', 'true', '{"x":1,"y":[1,2]}', '[1,"a"]', '{"x":1}']);
+    expect(numMalformedRows).toBe(0);
+  });
+
+  it('keeps the int range to 32 bits', () => {
+    const schema = parseSchema('i INT');
+    const ok = parse('{"i":2147483647}\n{"i":-2147483648}', schema);
+    expect(ok.rows).toEqual([{ i: 2147483647 }, { i: -2147483648 }]);
+    const bad = parse('{"i":2147483648}\n{"i":-2147483649}', schema);
+    expect(bad.rows).toEqual([{ i: null }, { i: null }]);
+    expect(bad.numMalformedRows).toBe(2);
+  });
+
+  it.each<[string, unknown]>([
+    ['l', 1.5],
+    ['l', '12'],
+    ['i', 1.5],
+    ['i', '1'],
+    ['d', '1.5'],
+    ['d', true],
+    ['b', 'true'],
+    ['b', 0],
+    ['ts', false],
+  ])('marks %s = %j as malformed', (column, value) => {
+    const { rows, numMalformedRows } = parse(JSON.stringify({ [column]: value, s: 'kept' }), ALL);
+    expect(numMalformedRows).toBe(1);
+    expect(rows[0]?.[column]).toBeNull();
+    expect(rows[0]?.['s']).toBe('kept');
+  });
+
+  it('reads a JSON integer into a double column', () => {
+    expect(parse('{"d":2}', ALL).rows[0]?.['d']).toBe(2);
+  });
+});
+
+describe('convertValue and mismatch', () => {
+  it('gives the converted value, or INVALID with a reason from mismatch', () => {
+    expect(convertValue(1469501107, 'timestamp')).toBe(1469501107000);
+    expect(convertValue(null, 'int')).toBeNull();
+    expect(convertValue(undefined, 'string')).toBeNull();
+    expect(convertValue({ a: 1 }, 'string')).toBe('{"a":1}');
+    expect(convertValue('x', 'long')).toBe(INVALID);
+    expect(convertValue(2 ** 31, 'int')).toBe(INVALID);
+    expect(mismatch('x', 'long')).toContain('"x"');
+    expect(mismatch(1.5, 'timestamp')).toContain('1.5');
+  });
+});
+
+describe('lines', () => {
+  it('skips blank and whitespace-only lines and does not make a row of the final newline', () => {
+    const { rows } = parse('\n{"action":"a"}\n\n   \n\t\n{"action":"b"}\n\n');
+    expect(rows.map((r) => r['action'])).toEqual(['a', 'b']);
+  });
+
+  it('reads a last line without a newline', () => {
+    expect(parse('{"action":"a"}\n{"action":"b"}').rows.map((r) => r['action'])).toEqual(['a', 'b']);
+  });
+
+  it('reads CRLF line endings without putting \\r in values or the corrupt record', () => {
+    const schema = parseSchema('action STRING, _corrupt_record STRING');
+    const { rows } = parse('{"action":"a"}\r\n{oops\r\n\r\n{"action":"b"}\r\n', schema);
+    expect(rows).toEqual([
+      { action: 'a', _corrupt_record: null },
+      { action: null, _corrupt_record: '{oops' },
+      { action: 'b', _corrupt_record: null },
+    ]);
+  });
+
+  it('gives no rows for empty text', () => {
+    expect(parse('')).toEqual({ rows: [], numMalformedRows: 0 });
+    expect(parse('\n\n')).toEqual({ rows: [], numMalformedRows: 0 });
+  });
+});
+
+describe('malformed lines and modes', () => {
+  const text = ['{"time":1,"action":"a"}', 'not json', '[1,2]', '42', '{"time":"never","action":"b"}', '{"time":2,"action":"c"}'].join('\n');
+
+  it('PERMISSIVE keeps a row per malformed line: all null for bad JSON, the good fields for a bad value', () => {
+    const { rows, numMalformedRows } = parse(text);
+    expect(rows).toEqual([
+      { time: 1000, action: 'a' },
+      { time: null, action: null },
+      { time: null, action: null },
+      { time: null, action: null },
+      { time: null, action: 'b' },
+      { time: 2000, action: 'c' },
+    ]);
+    expect(numMalformedRows).toBe(4);
+  });
+
+  it('PERMISSIVE fills the corrupt-record column only when the schema declares it', () => {
+    const schema = parseSchema('time TIMESTAMP, action STRING, _corrupt_record STRING');
+    const { rows } = parse(text, schema);
+    expect(rows.map((r) => r['_corrupt_record'])).toEqual([null, 'not json', '[1,2]', '42', '{"time":"never","action":"b"}', null]);
+    for (const r of parse(text).rows) expect(r).not.toHaveProperty('_corrupt_record');
+  });
+
+  it('PERMISSIVE uses the configured corrupt-record column name', () => {
+    const schema = parseSchema('action STRING, _malformed STRING, _corrupt_record STRING');
+    const { rows } = parse('{"action":"a"}\n{bad', schema, 'PERMISSIVE', '_malformed');
+    expect(rows).toEqual([
+      { action: 'a', _corrupt_record: null, _malformed: null },
+      { action: null, _corrupt_record: null, _malformed: '{bad' },
+    ]);
+  });
+
+  it('DROPMALFORMED drops the malformed lines and counts them', () => {
+    const { rows, numMalformedRows } = parse(text, EVENTS, 'DROPMALFORMED');
+    expect(rows).toEqual([
+      { time: 1000, action: 'a' },
+      { time: 2000, action: 'c' },
+    ]);
+    expect(numMalformedRows).toBe(4);
+  });
+
+  it('FAILFAST throws at the first malformed line with the file, 1-based line number and record', () => {
+    const e = failfast(text);
+    expect(e.path).toBe('in/file-0.json');
+    expect(e.line).toBe(2);
+    expect(e.record).toBe('not json');
+    expect(e.message).toContain('in/file-0.json:2');
+  });
+
+  it('FAILFAST counts blank lines in the line number', () => {
+    const e = failfast('{"action":"a"}\n\n\r\n{"time":"never"}\n');
+    expect(e.line).toBe(4);
+    expect(e.record).toBe('{"time":"never"}');
+    expect(e.reason).toContain('time');
+  });
+
+  it('FAILFAST returns normally when nothing is malformed', () => {
+    expect(parse('{"time":1,"action":"a"}', EVENTS, 'FAILFAST').rows).toEqual([{ time: 1000, action: 'a' }]);
+  });
+});
+
+// ---- Spark's own expected values (JsonSuite) -----------------------------------------------
+
+function sparkRows(expected: unknown, timestampColumns: readonly string[] = []): Record<string, unknown>[] {
+  const tables = expected as Record<string, unknown>[][];
+  const rows = tables[tables.length - 1] ?? [];
+  return rows.map((r) => {
+    const out: Record<string, unknown> = { ...r };
+    for (const c of timestampColumns) if (typeof out[c] === 'string') out[c] = instant(out[c] as string);
+    return out;
+  });
+}
+
+describe('Spark conformance cases', () => {
+  it('json-epoch-seconds-as-timestamp', () => {
+    const c = loadCase('json-epoch-seconds-as-timestamp');
+    const { rows } = parse(batchText(c.batches[0] ?? []), parseSchema(schemaDdl(c)));
+    expect(rows).toEqual(sparkRows(c.expected, ['ts']));
+  });
+
+  it('json-permissive-corrupt-record-column', () => {
+    const c = loadCase('json-permissive-corrupt-record-column');
+    expect(c.options.source.mode).toBe('PERMISSIVE');
+    const { rows } = parse(batchText(c.batches[0] ?? []), parseSchema(schemaDdl(c)), 'PERMISSIVE', c.options.source.columnNameOfCorruptRecord);
+    expect(rows).toEqual(sparkRows(c.expected));
+  });
+
+  it('json-dropmalformed, and its variant with fewer columns', () => {
+    const c = loadCase('json-dropmalformed');
+    expect(c.options.source.mode).toBe('DROPMALFORMED');
+    const text = batchText(c.batches[0] ?? []);
+    expect(parse(text, parseSchema(schemaDdl(c)), 'DROPMALFORMED').rows).toEqual(sparkRows(c.expected));
+    expect(c.variants).toHaveLength(1);
+    for (const v of c.variants ?? []) {
+      const schema = v.optionsOverride?.source?.schema ?? c.options.source.schema;
+      expect(parse(text, parseSchema(schemaDdl(c, schema)), 'DROPMALFORMED').rows).toEqual(sparkRows(v.expected));
+    }
+  });
+
+  it("json-failfast: fails at the first malformed line with Spark's message", () => {
+    const c = loadCase('json-failfast');
+    expect(c.options.source.mode).toBe('FAILFAST');
+    const e = failfast(batchText(c.batches[0] ?? []), parseSchema(schemaDdl(c)));
+    expect(e.line).toBe(1);
+    expect(e.record).toBe('{');
+    const { messageContains } = (c.expected as { error: { messageContains: string[] } }).error;
+    expect(messageContains.length).toBeGreaterThan(0);
+    for (const fragment of messageContains) expect(e.message).toContain(fragment);
+  });
+});
