@@ -1,6 +1,7 @@
 /**
  * Encodes group-by values as one string key. Types are tagged so that `null`, the string
  * "null" and the number 0 stay distinct; a window `{start, end}` is keyed by its bounds.
+ * Columns are joined by U+0001; a string holding that character is quoted, so it cannot forge a column boundary.
  */
 export function groupKey(values: readonly unknown[], objectKeys?: WeakMap<object, string>): string {
   let key = '';
@@ -8,7 +9,8 @@ export function groupKey(values: readonly unknown[], objectKeys?: WeakMap<object
     if (i > 0) key += '\u0001';
     const v = values[i];
     if (v === null || v === undefined) key += 'z';
-    else if (typeof v === 'string') key += 's' + v;
+    // A string holding the separator is quoted (tag 'S'); the common case stays a plain concatenation.
+    else if (typeof v === 'string') key += v.indexOf('\u0001') === -1 ? 's' + v : 'S' + JSON.stringify(v);
     else if (typeof v === 'number') key += 'n' + String(v);
     else if (typeof v === 'boolean') key += v ? 'T' : 'F';
     else if (typeof v === 'object') key += objectKey(v, objectKeys);
