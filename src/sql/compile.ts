@@ -272,11 +272,20 @@ const BUILTINS: Readonly<Record<string, Builtin>> = {
       const pattern = fmt.eval(CONSTANT_CTX);
       if (pattern === null) return { type: 'string', eval: () => null };
       const format = formatterFor(toSqlString(pattern, fmt.type, zone) ?? '');
+      // Rows of windowed counts share their window ends: remember the text of each instant.
+      const memo = new Map<number, string>();
       return {
         type: 'string',
         eval: (ctx) => {
           const ms = timestampOf(ts.eval(ctx), zone);
-          return ms === null ? null : format(ms, zone);
+          if (ms === null) return null;
+          let text = memo.get(ms);
+          if (text === undefined) {
+            text = format(ms, zone);
+            if (memo.size >= 65536) memo.clear();
+            memo.set(ms, text);
+          }
+          return text;
         },
       };
     }

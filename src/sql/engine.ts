@@ -6,7 +6,7 @@ import { type AggSpec, type ColumnInfo, type Ctx, type Expr, ExprCompiler, type 
 import { isValidZone } from './datetime.js';
 import { SqlAnalysisError, SqlUnknownTableError, SqlUnsupportedError } from './errors.js';
 import { type ParsedSelect, parseSelect } from './parse.js';
-import { type SqlType, compareValues, inferType, isWindow, toNumber, tupleKey } from './values.js';
+import { type SqlType, compareValues, groupKey, inferType, isWindow, toNumber, tupleKey } from './values.js';
 
 /** The result of one statement: column names in SELECT order, and one plain object per row. */
 export interface SqlResult {
@@ -130,14 +130,25 @@ function accumulate(spec: AggSpec, state: AggState, ctx: Ctx): void {
     state.count += 1;
     return;
   }
-  const values = spec.args.map((a) => a.eval(ctx));
-  if (values.some((v) => v === null)) return; // aggregates skip nulls
-  if (state.seen !== null) {
-    const k = tupleKey(values);
-    if (state.seen.has(k)) return;
-    state.seen.add(k);
+  let v: unknown;
+  if (spec.args.length === 1) {
+    v = (spec.args[0] as Expr).eval(ctx);
+    if (v === null) return; // aggregates skip nulls
+    if (state.seen !== null) {
+      const k = groupKey(v);
+      if (state.seen.has(k)) return;
+      state.seen.add(k);
+    }
+  } else {
+    const values = spec.args.map((a) => a.eval(ctx));
+    if (values.some((x) => x === null)) return; // count(a, b) counts rows where none is null
+    if (state.seen !== null) {
+      const k = tupleKey(values);
+      if (state.seen.has(k)) return;
+      state.seen.add(k);
+    }
+    v = values[0];
   }
-  const v = values[0];
   switch (spec.fn) {
     case 'count':
       state.count += 1;
@@ -362,7 +373,7 @@ function runSelect(ast: Node, source: { snapshot: TableSnapshot; info: TableInfo
       const ctx: Ctx = { row, keys: EMPTY, aggs: EMPTY };
       if (!passes(ctx)) continue;
       const keys = compiler.groupKeys.map((g) => g.eval(ctx));
-      const id = tupleKey(keys);
+      const id = keys.length === 1 ? groupKey(keys[0]) : tupleKey(keys);
       let group = groups.get(id);
       if (group === undefined) {
         group = { keys, states: newStates(specs) };
