@@ -1,0 +1,38 @@
+import type { ColumnType } from '../schema.js';
+import type { TriggerResult } from './pipeline.js';
+import { isoUtc } from './result.js';
+
+/** One `--json` line: a trigger, with the rows its sink received. Timestamps are ISO-8601 UTC strings. */
+export interface JsonTriggerLine {
+  readonly batchId: number;
+  readonly files: readonly string[];
+  readonly numInputRows: number;
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** A result row with its timestamps and window bounds as ISO-8601 UTC strings. */
+export function jsonRow(row: Readonly<Record<string, unknown>>, schema: Readonly<Record<string, ColumnType>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    const type = schema[key];
+    if (type === 'window' && isWindow(value)) out[key] = { start: isoUtc(value.start), end: isoUtc(value.end) };
+    else if (type === 'timestamp' && typeof value === 'number') out[key] = isoUtc(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isWindow(v: unknown): v is { start: number; end: number } {
+  return typeof v === 'object' && v !== null && typeof (v as { start?: unknown }).start === 'number' && typeof (v as { end?: unknown }).end === 'number';
+}
+
+/** The line for one trigger (without the newline). */
+export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, ColumnType>>): string {
+  const line: JsonTriggerLine = {
+    batchId: t.progress.batchId,
+    files: t.progress.files,
+    numInputRows: t.progress.numInputRows,
+    rows: t.rows.map((r) => jsonRow(r, schema)),
+  };
+  return JSON.stringify(line);
+}

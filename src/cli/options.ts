@@ -1,0 +1,268 @@
+/**
+ * Every flag of the command, in one place: declared with commander, checked with the library's
+ * own parsers (so the command accepts exactly what the operators accept), and turned into one
+ * typed {@link CliOptions}. A new feature adds its flag to `declareFlags`, its field to
+ * `CliOptions`, and its conversion to `toOptions`; nothing else parses argv.
+ */
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { parseTrigger, throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
+import { durationMs } from '../duration.js';
+import { parseSchema, type Schema } from '../schema.js';
+import { CliUsageError, checkFlag, flagValueError } from './errors.js';
+
+export type CliOutputMode = 'complete' | 'update';
+
+/** The parsed command line. Durations are in milliseconds; `dir` is absolute. */
+export interface CliOptions {
+  /** The directory read, absolute. */
+  readonly dir: string;
+  /** True when DIR was not given: the bundled `datasets/events`. */
+  readonly bundledDataset: boolean;
+  /** The declared schema, as typed and parsed. */
+  readonly schemaText: string;
+  readonly schema: Schema;
+  readonly timeColumn: string;
+  /** The window size as typed (for titles) and in ms. */
+  readonly windowText: string;
+  readonly windowMs: number;
+  readonly startTimeMs: number;
+  /** Grouping columns, in the order given; the window is always grouped on too. */
+  readonly groupBy: readonly string[];
+  readonly maxFilesPerTrigger: number;
+  readonly latestFirst: boolean;
+  readonly outputMode: CliOutputMode;
+  /** The trigger asked for; undefined when `--trigger` was not given (the command then chooses). */
+  readonly trigger: TriggerSpec | undefined;
+  readonly watch: boolean;
+  readonly queryName: string;
+  readonly json: boolean;
+}
+
+/** What the command line asks for: a run, or text to print (help, version). */
+export type ParsedCommandLine = { readonly kind: 'run'; readonly options: CliOptions } | { readonly kind: 'print'; readonly text: string };
+
+export interface CommandContext {
+  /** The bundled dataset directory, absolute. */
+  readonly bundledDir: string;
+  readonly version: string;
+  /** Resolves a relative DIR; default the process's working directory. */
+  readonly cwd?: string;
+}
+
+export const DEFAULTS = {
+  schema: 'time TIMESTAMP, action STRING',
+  timeColumn: 'time',
+  window: '1 hour',
+  startTime: '0 seconds',
+  groupBy: 'action',
+  maxFilesPerTrigger: '1',
+  outputMode: 'complete',
+  queryName: 'counts',
+} as const;
+
+/** Raw values as commander hands them over (after the per-flag parsers below). */
+interface RawFlags {
+  schema: Schema & { text: string };
+  timeColumn: string;
+  window: { text: string; ms: number };
+  startTime: { text: string; ms: number };
+  groupBy: string[];
+  maxFilesPerTrigger: number;
+  latestFirst?: boolean;
+  outputMode: CliOutputMode;
+  trigger?: TriggerSpec;
+  watch?: boolean;
+  queryName: string;
+  json?: boolean;
+}
+
+/**
+ * A commander argument parser for one flag: `check` may throw the library's
+ * `InvalidArgumentError` (reported in the library's words) or a {@link CliUsageError}; both leave
+ * `parse()` as a {@link CliUsageError} naming the flag and the value as typed.
+ */
+function flagParser<T>(flag: string, check: (raw: string) => T): (raw: string) => T {
+  return (raw: string) => checkFlag(flag, raw, () => check(raw));
+}
+
+const parseSchemaFlag = flagParser('--schema', (raw) => ({ ...parseSchema(raw, 'readJsonFiles'), text: raw }));
+const parseWindowFlag = flagParser('--window', (raw) => ({ text: raw, ms: durationMs('tumblingWindow', 'size', raw) }));
+const parseStartTimeFlag = flagParser('--start-time', (raw) => ({ text: raw, ms: durationMs('tumblingWindow', 'startTime', raw, 'any') }));
+const parseTriggerFlag = flagParser('--trigger', (raw): TriggerSpec => {
+  const spec = raw.trim();
+  parseTrigger(spec); // throws InvalidArgumentError for anything the operator would refuse
+  return spec === 'available-now' ? 'availableNow' : spec;
+});
+const parseMaxFiles = flagParser('--max-files-per-trigger', (raw) => {
+  const text = raw.trim().toLowerCase();
+  const n = text === 'infinity' || text === 'all' ? Infinity : /^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  throttleFiles(n); // the operator is the judge of what it accepts
+  return n;
+});
+const parseOutputMode = flagParser('--output-mode', (raw): CliOutputMode => {
+  if (raw !== 'complete' && raw !== 'update') throw flagValueError('--output-mode', raw, 'complete or update');
+  return raw;
+});
+const parseColumns = flagParser('--group-by', (raw) => {
+  const cols = raw.split(',').map((c) => c.trim());
+  if (cols.some((c) => c === '')) throw flagValueError('--group-by', raw, 'comma-separated column names, none empty');
+  if (new Set(cols).size !== cols.length) throw flagValueError('--group-by', raw, 'distinct column names');
+  return cols;
+});
+const parseTimeColumn = flagParser('--time-column', (raw) => {
+  if (raw.trim() === '') throw flagValueError('--time-column', raw, 'a column name');
+  return raw.trim();
+});
+const parseQueryName = flagParser('--query-name', (raw) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw flagValueError('--query-name', raw, 'a table name of letters, digits and _, not starting with a digit');
+  return raw;
+});
+
+/** An option with a value, its parser, and a default shown in --help as typed. */
+function valueOption<T>(flags: string, description: string, parse: (raw: string) => T, defaultText?: string): Option {
+  const option = new Option(flags, description).argParser(parse);
+  return defaultText === undefined ? option : option.default(parse(defaultText), JSON.stringify(defaultText));
+}
+
+/** Declares the command and every flag. Add new flags here. */
+function declareFlags(context: CommandContext): Command {
+  const program = new Command('structured-rx')
+    .description(
+      "Runs the notebook's streaming query over a directory of JSON-lines files: reads it as a stream, " +
+        'counts events per group and event-time window, trigger by trigger, into the memory table --query-name, ' +
+        'and shows the running timeline and the final tables.',
+    )
+    .version(context.version, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'print this help and exit')
+    .argument('[dir]', 'directory of JSON-lines files to read (default: the bundled datasets/events)')
+    .addOption(valueOption('--schema <ddl>', 'declared schema of each line, as Spark DDL', parseSchemaFlag, DEFAULTS.schema))
+    .addOption(valueOption('--time-column <name>', 'event-time column (a TIMESTAMP column of the schema)', parseTimeColumn, DEFAULTS.timeColumn))
+    .addOption(valueOption('--window <duration>', 'tumbling window size, e.g. "10 minutes"', parseWindowFlag, DEFAULTS.window))
+    .addOption(valueOption('--start-time <duration>', 'window offset from the epoch, e.g. "15 minutes"', parseStartTimeFlag, DEFAULTS.startTime))
+    .addOption(valueOption('--group-by <columns>', 'comma-separated grouping columns (the window is grouped on too)', parseColumns, DEFAULTS.groupBy))
+    .addOption(valueOption('--max-files-per-trigger <n>', 'files per micro-batch: a positive whole number, or "all"', parseMaxFiles, DEFAULTS.maxFilesPerTrigger))
+    .option('--latest-first', 'take the newest files first')
+    .addOption(valueOption('--output-mode <mode>', 'complete (the whole table each trigger) or update (changed rows)', parseOutputMode, DEFAULTS.outputMode))
+    .addOption(
+      valueOption(
+        '--trigger <trigger>',
+        'when micro-batches start: an interval ("200 milliseconds"), "once" or "available-now" (default: as soon as files are there; paced at 200 milliseconds for the bundled dataset in a terminal)',
+        parseTriggerFlag,
+      ),
+    )
+    .option('--watch', 'keep running for files that arrive later; Ctrl-C stops the query and prints the tables')
+    .addOption(valueOption('--query-name <name>', 'name of the memory table the query writes', parseQueryName, DEFAULTS.queryName))
+    .option('--json', 'print one JSON object per trigger on stdout, one per line, and nothing else')
+    .addHelpText(
+      'after',
+      '\nOutput:\n' +
+        '  In a terminal: a progress bar and a chart of the timeline, redrawn after each trigger, then the\n' +
+        '  totals per group and the timeline table. Piped: the two tables as plain text. With --json:\n' +
+        '  {"batchId","files","numInputRows","rows"} per trigger, timestamps as ISO-8601 UTC.\n' +
+        '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed or DIR cannot be read, 2 bad flags.\n' +
+        '\nExamples:\n' +
+        '  structured-rx                                   the notebook\'s query over the bundled dataset\n' +
+        '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
+        '  structured-rx ./incoming --watch --trigger "5 seconds"\n',
+    )
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+  return program;
+}
+
+/** Cross-flag checks and the final typed options. */
+function toOptions(flags: RawFlags, dirArg: string | undefined, context: CommandContext): CliOptions {
+  const fields = flags.schema.fields;
+  const columnList = fields.map((f) => f.name).join(', ');
+  const time = fields.find((f) => f.name === flags.timeColumn);
+  if (time === undefined) {
+    throw flagValueError('--time-column', flags.timeColumn, `a column of the schema (${columnList})`);
+  }
+  if (time.type !== 'timestamp') {
+    throw flagValueError('--time-column', flags.timeColumn, `a TIMESTAMP column; ${time.name} is ${time.type.toUpperCase()}`);
+  }
+  for (const c of flags.groupBy) {
+    if (c === 'window' || c === 'count') throw flagValueError('--group-by', flags.groupBy.join(','), `columns other than "window" and "count", which the result table adds`);
+    if (!fields.some((f) => f.name === c)) throw flagValueError('--group-by', flags.groupBy.join(','), `columns of the schema (${columnList}); there is no "${c}"`);
+  }
+  if (Math.abs(flags.startTime.ms) >= flags.window.ms) {
+    throw flagValueError('--start-time', flags.startTime.text, `an offset smaller than the window (${flags.window.text})`);
+  }
+  const dir = path.resolve(context.cwd ?? process.cwd(), dirArg ?? context.bundledDir);
+  return {
+    dir,
+    bundledDataset: dirArg === undefined || dir === path.resolve(context.bundledDir),
+    schemaText: flags.schema.text,
+    schema: { fields },
+    timeColumn: flags.timeColumn,
+    windowText: flags.window.text,
+    windowMs: flags.window.ms,
+    startTimeMs: flags.startTime.ms,
+    groupBy: flags.groupBy,
+    maxFilesPerTrigger: flags.maxFilesPerTrigger,
+    latestFirst: flags.latestFirst === true,
+    outputMode: flags.outputMode,
+    trigger: flags.trigger,
+    watch: flags.watch === true,
+    queryName: flags.queryName,
+    json: flags.json === true,
+  };
+}
+
+/**
+ * Turns argv (without node and the script) into the run it asks for. Throws {@link CliUsageError}
+ * with one line naming the flag and value for anything wrong; never exits the process.
+ */
+export function parseCommandLine(argv: readonly string[], context: CommandContext): ParsedCommandLine {
+  const program = declareFlags(context);
+  let printed = '';
+  program.exitOverride().configureOutput({
+    writeOut: (s) => {
+      printed += s;
+    },
+    writeErr: (s) => {
+      printed += s;
+    },
+    outputError: () => {
+      // reported by the caller, from the thrown error, as one line
+    },
+  });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        return { kind: 'print', text: printed };
+      }
+      throw new CliUsageError(commanderMessage(e));
+    }
+    throw e;
+  }
+  const flags = program.opts<RawFlags>();
+  const dirArg = program.args[0];
+  return { kind: 'run', options: toOptions(flags, dirArg, context) };
+}
+
+/** Commander's message as one line, without its "error: " prefix. */
+function commanderMessage(e: CommanderError): string {
+  const text = e.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+  return e.code === 'commander.unknownOption' || e.code === 'commander.excessArguments' ? `${text} (see --help)` : text;
+}
+
+/** The help text, for docs and tests. */
+export function helpText(context: CommandContext): string {
+  return declareFlags(context).helpInformation();
+}
+
+/** Library option names (`operator.option`) and the flag that sets each, to name the flag when the library refuses a value late. */
+export const FLAG_OF_LIBRARY_OPTION: Readonly<Record<string, string>> = {
+  'readJsonFiles.schema': '--schema',
+  'tumblingWindow.timeColumn': '--time-column',
+  'tumblingWindow.size': '--window',
+  'tumblingWindow.startTime': '--start-time',
+  'groupCount.columns': '--group-by',
+  'throttleFiles.maxFilesPerTrigger': '--max-files-per-trigger',
+  'throttleFiles.trigger': '--trigger',
+  'foreachBatch.outputMode': '--output-mode',
+};

@@ -1,0 +1,105 @@
+import { Observable, tap } from 'rxjs';
+import { foreachBatch } from '../../operators/foreachBatch.js';
+import { groupCount } from '../../operators/groupCount.js';
+import { readJsonFiles } from '../../operators/readJsonFiles.js';
+import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
+import { tumblingWindow } from '../../operators/tumblingWindow.js';
+import type { AggregateBatch } from '../batch.js';
+import { Catalog } from '../catalog.js';
+import { InvalidArgumentError } from '../errors.js';
+import { derivePlan } from '../plan.js';
+import type { BatchProgress } from '../progress.js';
+import { startQuery, type StreamingQuery } from '../query.js';
+import { schemaTypes, type ColumnType } from '../schema.js';
+import { flagValueError } from './errors.js';
+import { FLAG_OF_LIBRARY_OPTION, type CliOptions } from './options.js';
+import { ResultTable, type ResultRow } from './result.js';
+
+/** How often a `--watch` source lists its directory. */
+export const WATCH_POLL_INTERVAL = '500 milliseconds';
+/** The pacing of the bundled dataset in a terminal, so that a person can watch the table build. */
+export const PACED_TRIGGER = '200 milliseconds';
+
+/** One finished trigger: its progress and exactly the rows the sink received. */
+export interface TriggerResult {
+  readonly progress: BatchProgress;
+  readonly rows: readonly ResultRow[];
+}
+
+export interface RunningQuery {
+  readonly query: StreamingQuery;
+  /** Holds the memory table `--query-name`, as Spark's memory sink fills it. */
+  readonly catalog: Catalog;
+  /** The current result table, one row per group and window, in either output mode. */
+  readonly result: ResultTable;
+  /** Column types of the result table. */
+  readonly resultSchema: Readonly<Record<string, ColumnType>>;
+}
+
+/**
+ * Starts the notebook's query as the options describe:
+ * `readJsonFiles → throttleFiles → tumblingWindow → groupCount → foreachBatch`. The sink keeps
+ * the memory table `--query-name` in a {@link Catalog} (replaced in complete mode, the changed
+ * rows appended in update mode, as Spark's memory sink), keeps the command's
+ * {@link ResultTable}, and calls `onTrigger` with each trigger's progress and rows.
+ *
+ * Throws `CliUsageError` naming the flag when the library refuses a value.
+ */
+export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigger: (t: TriggerResult) => void): RunningQuery {
+  const catalog = new Catalog();
+  const result = new ResultTable(options.groupBy);
+  const sourceTypes = schemaTypes(options.schema);
+  const resultSchema: Record<string, ColumnType> = {};
+  for (const c of options.groupBy) resultSchema[c] = sourceTypes[c] ?? 'string';
+  resultSchema['window'] = 'window';
+  resultSchema['count'] = 'long';
+
+  const pending = new Map<number, readonly ResultRow[]>();
+  try {
+    const events$ = readJsonFiles(options.dir, {
+      schema: options.schemaText,
+      watch: options.watch,
+      pollInterval: WATCH_POLL_INTERVAL,
+      latestFirst: options.latestFirst,
+    });
+    // The schema is only known at run time, so rows are records of unknown values; the time
+    // column was checked to be a TIMESTAMP column, whose values are epoch ms or null.
+    type Event = Readonly<Record<string, number | null>>;
+    const batches$ = events$.pipe(throttleFiles(options.maxFilesPerTrigger, { trigger }));
+    const windowed$ = (batches$ as unknown as Observable<{ readonly rows: readonly Event[] }>).pipe(
+      tumblingWindow(options.timeColumn, options.windowMs, { startTime: options.startTimeMs }),
+    );
+    // groupCount's rows are the grouping columns, `window` and `count`: a ResultRow.
+    const counted$ = windowed$.pipe(groupCount(...options.groupBy, 'window')) as unknown as Observable<AggregateBatch<ResultRow>>;
+    const sink$ = counted$.pipe(
+      foreachBatch<ResultRow>(
+        (rows, batchId) => {
+          const current = catalog.table(options.queryName);
+          const table = options.outputMode === 'complete' || current === undefined ? rows : [...current.rows, ...rows];
+          catalog.replace(options.queryName, table, { batchId, isStreaming: true, schema: resultSchema });
+          result.apply(rows, options.outputMode);
+          pending.set(batchId, rows);
+        },
+        { outputMode: options.outputMode, name: options.queryName },
+      ),
+    );
+    const reported$ = derivePlan(
+      sink$,
+      sink$.pipe(
+        tap((progress) => {
+          const rows = pending.get(progress.batchId) ?? [];
+          pending.delete(progress.batchId);
+          onTrigger({ progress, rows });
+        }),
+      ),
+    );
+    const query = startQuery(reported$, { name: options.queryName });
+    return { query, catalog, result, resultSchema };
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) {
+      const flag = FLAG_OF_LIBRARY_OPTION[`${e.operator}.${e.option}`];
+      if (flag !== undefined) throw flagValueError(flag, typeof e.value === 'string' ? e.value : String(e.value), e.expected);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,83 @@
+import type { Catalog } from '../catalog.js';
+import type { ColumnType } from '../schema.js';
+import type { CliOptions } from './options.js';
+import { formatWindowTime, isoUtc, timeline, totals, type ResultTable } from './result.js';
+
+/** A table to print: a title, column headers and cells as text. */
+export interface Report {
+  readonly title: string;
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** Columns to right-align (numbers). */
+  readonly rightAligned: readonly number[];
+}
+
+/** What a report can look at once the query has ended. */
+export interface ReportContext {
+  readonly options: CliOptions;
+  readonly result: ResultTable;
+  /** The catalog with the memory table `--query-name`. */
+  readonly catalog: Catalog;
+  readonly resultSchema: Readonly<Record<string, ColumnType>>;
+}
+
+/** A cell as text: timestamps as ISO-8601 UTC, null as `null`. */
+export function formatCell(value: unknown, type: ColumnType | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  if (type === 'timestamp' && typeof value === 'number') return isoUtc(value);
+  return String(value);
+}
+
+/** The notebook's `select action, sum(count) as total_count from counts group by action`. */
+export function totalsReport(ctx: ReportContext): Report {
+  const { groupBy } = ctx.options;
+  return {
+    title: `Totals per ${groupBy.join(', ')}`,
+    headers: [...groupBy, 'total_count'],
+    rows: totals(ctx.result).map((t) => [...t.values.map((v, i) => formatCell(v, ctx.resultSchema[groupBy[i] ?? ''])), String(t.total)]),
+    rightAligned: [groupBy.length],
+  };
+}
+
+/** The notebook's `select action, date_format(window.end, "MMM-dd HH:mm") as time, count from counts order by time, action`. */
+export function timelineReport(ctx: ReportContext): Report {
+  const { groupBy } = ctx.options;
+  return {
+    title: `Timeline (window end, UTC; ${ctx.options.windowText} windows)`,
+    headers: [...groupBy, 'time', 'count'],
+    rows: timeline(ctx.result).map((r) => [
+      ...r.values.map((v, i) => formatCell(v, ctx.resultSchema[groupBy[i] ?? ''])),
+      formatWindowTime(r.window.end),
+      String(r.count),
+    ]),
+    rightAligned: [groupBy.length + 1],
+  };
+}
+
+/**
+ * Extension point: reports printed after the notebook's two tables. Features that add flags
+ * producing more tables (SQL statements over the catalog, for one) return them from here.
+ */
+export function extraReports(ctx: ReportContext): Report[] {
+  void ctx;
+  return [];
+}
+
+/** Every table the command prints at the end, in order. */
+export function finalReports(ctx: ReportContext): Report[] {
+  return [totalsReport(ctx), timelineReport(ctx), ...extraReports(ctx)];
+}
+
+/** A report as plain text: title, header, rule, rows; columns padded with spaces, no escape codes. */
+export function renderReport(report: Report): string {
+  const widths = report.headers.map((h, i) => Math.max(h.length, ...report.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (report.rightAligned.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const out = [report.title, line(report.headers), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const r of report.rows) out.push(line(r));
+  if (report.rows.length === 0) out.push('(no rows)');
+  return out.join('\n') + '\n';
+}

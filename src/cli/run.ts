@@ -1,0 +1,157 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { StructuredRxError } from '../errors.js';
+import { StreamingQueryException } from '../query.js';
+import { CliInputError, CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
+import { jsonLine } from './json-output.js';
+import { parseCommandLine, type CliOptions, type CommandContext } from './options.js';
+import { PACED_TRIGGER, startCliQuery, type RunningQuery, type TriggerResult } from './pipeline.js';
+import { finalReports, renderReport } from './report.js';
+import { TerminalView, type RunState } from './terminal-view.js';
+
+const PROGRAM = 'structured-rx';
+
+export interface CliEnvironment extends CommandContext {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** How the command shows its results: JSON lines, the interactive terminal view, or plain tables. */
+export type OutputStyle = 'json' | 'terminal' | 'plain';
+
+/**
+ * Runs the command: parses `argv`, runs the query, prints what the output style asks for, and
+ * resolves with the exit code. User mistakes and query failures are one line on stderr.
+ */
+export async function runCli(argv: readonly string[], env: CliEnvironment): Promise<number> {
+  const fail = (message: string, code: number): number => {
+    env.stderr.write(`${PROGRAM}: ${message}\n`);
+    return code;
+  };
+  try {
+    const parsed = parseCommandLine(argv, env);
+    if (parsed.kind === 'print') {
+      env.stdout.write(parsed.text);
+      return EXIT_OK;
+    }
+    await checkDirectory(parsed.options.dir);
+    return await runQuery(parsed.options, env);
+  } catch (e) {
+    if (e instanceof CliUsageError) return fail(e.message, EXIT_USAGE);
+    if (e instanceof CliInputError) return fail(e.message, EXIT_FAILURE);
+    if (e instanceof StructuredRxError) return fail(e.message, EXIT_FAILURE);
+    const message = e instanceof Error ? e.message : String(e);
+    if (env.env['STRUCTURED_RX_DEBUG'] !== undefined && e instanceof Error && e.stack !== undefined) env.stderr.write(e.stack + '\n');
+    return fail(`internal error: ${message}`, EXIT_FAILURE);
+  }
+}
+
+/** DIR must exist, be a directory, and be listable. */
+async function checkDirectory(dir: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await fsp.stat(dir)).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliInputError(dir, code === 'ENOENT' ? 'directory not found' : `cannot read directory (${code ?? String(e)})`);
+  }
+  if (!isDirectory) throw new CliInputError(dir, 'not a directory');
+  try {
+    await fsp.readdir(dir);
+  } catch (e) {
+    throw new CliInputError(dir, `cannot read directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+async function runQuery(options: CliOptions, env: CliEnvironment): Promise<number> {
+  const { stdout } = env;
+  const style: OutputStyle = options.json ? 'json' : stdout.isTTY === true ? 'terminal' : 'plain';
+  // Paced only where a person watches the bundled dataset; --trigger always wins, --json never waits.
+  const trigger = options.trigger ?? (style === 'terminal' && options.bundledDataset ? PACED_TRIGGER : 'default');
+
+  let outputClosed = false;
+  let view: TerminalView | undefined;
+  let running: RunningQuery | undefined;
+  let triggers = 0;
+  let files = 0;
+  let rows = 0;
+
+  const write = (s: string): void => {
+    if (!outputClosed) stdout.write(s);
+  };
+  const onTrigger = (t: TriggerResult): void => {
+    triggers++;
+    files += t.progress.files.length;
+    rows += t.progress.numInputRows;
+    if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}) + '\n');
+    else if (view !== undefined && running !== undefined) view.onTrigger(t, running.query);
+  };
+
+  running = startCliQuery(options, trigger, onTrigger);
+  const { query } = running;
+
+  // A reader that went away (`| head`): stop quietly.
+  const onStdoutError = (e: NodeJS.ErrnoException): void => {
+    if (e.code !== 'EPIPE') throw e;
+    outputClosed = true;
+    void query.stop();
+  };
+  stdout.on('error', onStdoutError);
+
+  // Ctrl-C (and SIGTERM): stop the query gracefully and print what was processed. A second one exits at once.
+  let stoppedBySignal = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBySignal) {
+      view?.finish('stopped', query);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stoppedBySignal = true;
+    void query.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  if (style === 'terminal') {
+    view = new TerminalView(
+      { out: stdout, cli: options, dirLabel: dirLabel(options.dir, env.cwd ?? process.cwd()), color: env.env['NO_COLOR'] === undefined || env.env['NO_COLOR'] === '' },
+      running.result,
+    );
+    view.start(query);
+  }
+
+  let failure: unknown;
+  try {
+    await query.awaitTermination();
+  } catch (e) {
+    failure = e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const state: RunState = failure !== undefined ? 'failed' : stoppedBySignal ? 'stopped' : 'done';
+  view?.finish(state, query);
+  if (failure !== undefined) {
+    const cause = failure instanceof StreamingQueryException && failure.cause instanceof Error ? failure.cause.message : failure instanceof Error ? failure.message : String(failure);
+    env.stderr.write(`${PROGRAM}: query ${options.queryName} failed: ${cause}\n`);
+    return EXIT_FAILURE;
+  }
+  if (style !== 'json' && !outputClosed) {
+    const how = stoppedBySignal ? 'stopped' : 'finished';
+    write(
+      `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows.\n\n`,
+    );
+    const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema });
+    write(reports.map(renderReport).join('\n'));
+  }
+  stdout.off('error', onStdoutError);
+  return EXIT_OK;
+}
+
+/** DIR as the header shows it: relative to the working directory when inside it. */
+function dirLabel(dir: string, cwd: string): string {
+  const rel = path.relative(cwd, dir);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? dir : rel;
+}
+

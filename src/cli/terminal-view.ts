@@ -1,0 +1,142 @@
+import cliProgress from 'cli-progress';
+import type { StreamingQuery } from '../query.js';
+import { chartLineCount, renderTimelineChart, visibleLength } from './chart.js';
+import type { CliOptions } from './options.js';
+import type { TriggerResult } from './pipeline.js';
+import type { ResultTable } from './result.js';
+
+/** How the run ended, as the progress bar says it. */
+export type RunState = 'active' | 'done' | 'stopped' | 'failed';
+
+export interface TerminalViewOptions {
+  readonly out: NodeJS.WriteStream;
+  readonly cli: CliOptions;
+  /** How DIR is shown in the header (relative to the working directory when shorter). */
+  readonly dirLabel: string;
+  readonly color: boolean;
+}
+
+const CSI = '\x1b[';
+
+/**
+ * The interactive view, drawn on stdout when it is a terminal: a header, the timeline chart of
+ * the result table (redrawn in place after each trigger), and a cli-progress bar with the
+ * query's state, files done / files known, rows per second, the batch id and the elapsed time.
+ */
+export class TerminalView {
+  private readonly bar: cliProgress.SingleBar;
+  private readonly columns: number;
+  private readonly chartHeight: number;
+  private frameLines = 0;
+  private filesDone = 0;
+  private rowsDone = 0;
+  private lastTrigger: TriggerResult | undefined;
+  private refresh: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly options: TerminalViewOptions,
+    private readonly result: ResultTable,
+  ) {
+    const out = options.out;
+    this.columns = out.columns > 0 ? out.columns : 80;
+    const rows = out.rows > 0 ? out.rows : 24;
+    this.chartHeight = Math.max(4, Math.min(14, rows - 10));
+    this.bar = new cliProgress.SingleBar({
+      stream: out,
+      format: '{state} ▕{bar}▏ {value}/{total} files │ {rate} rows/s │ batch {batch} │ {duration_formatted}',
+      barsize: 20,
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: true,
+      linewrap: false,
+      forceRedraw: true,
+      gracefulExit: false,
+      fps: 5,
+    });
+  }
+
+  /** Draws the first frame and starts the bar. */
+  start(query: StreamingQuery): void {
+    this.write(this.frame('active').join('\n') + '\n');
+    this.bar.start(Math.max(1, query.filesKnown ?? 0), 0, this.payload('active'));
+    // Files can be listed between triggers (--watch): keep "files known" current.
+    this.refresh = setInterval(() => this.bar.setTotal(Math.max(1, query.filesKnown ?? 0, this.filesDone)), 250);
+    this.refresh.unref();
+  }
+
+  /** Redraws the chart and the bar after a trigger. */
+  onTrigger(t: TriggerResult, query: StreamingQuery): void {
+    this.lastTrigger = t;
+    this.filesDone += t.progress.files.length;
+    this.rowsDone += t.progress.numInputRows;
+    this.redraw('active', query);
+  }
+
+  /** The final frame: chart and bar as the query ended; the cursor is left below the bar. */
+  finish(state: RunState, query: StreamingQuery): void {
+    if (this.refresh !== undefined) clearInterval(this.refresh);
+    this.redraw(state, query);
+    this.bar.stop();
+  }
+
+  get filesProcessed(): number {
+    return this.filesDone;
+  }
+
+  get rowsProcessed(): number {
+    return this.rowsDone;
+  }
+
+  private redraw(state: RunState, query: StreamingQuery): void {
+    // Back to the top of the frame and overwrite it line by line (erasing each line's rest; the
+    // frame always has the same number of lines), then the bar below redraws itself.
+    this.write(`\r${CSI}${this.frameLines}A` + this.frame(state).map((l) => l + `${CSI}K`).join('\n') + '\n');
+    this.bar.setTotal(Math.max(1, query.filesKnown ?? 0, this.filesDone));
+    this.bar.update(this.filesDone, this.payload(state));
+    this.bar.render();
+  }
+
+  private frame(state: RunState): string[] {
+    const { cli, dirLabel } = this.options;
+    const header = `structured-rx · ${cli.queryName} [${state}] · ${cli.outputMode} · ${cli.windowText} windows by ${cli.groupBy.join(', ')}`;
+    const t = this.lastTrigger;
+    const detail =
+      t === undefined
+        ? `reading ${dirLabel}${cli.watch ? ' (watching for new files)' : ''}`
+        : `batch ${t.progress.batchId}: ${describeFiles(t.progress.files)}, ${t.progress.numInputRows} rows · ${dirLabel}`;
+    const chart = renderTimelineChart(this.result, {
+      columns: this.columns,
+      height: this.chartHeight,
+      windowMs: cli.windowMs,
+      windowText: cli.windowText,
+      color: this.options.color,
+    });
+    const lines = [this.fit(header), this.fit(detail), ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
+    this.frameLines = 2 + chartLineCount(this.chartHeight);
+    return lines;
+  }
+
+  private payload(state: RunState): Record<string, string | number> {
+    const p = this.lastTrigger?.progress;
+    const rate = p === undefined ? 0 : p.inputRowsPerSecond > 0 ? p.inputRowsPerSecond : p.processedRowsPerSecond;
+    return { state: state.padEnd(7), rate: Math.round(rate), batch: p === undefined ? '-' : p.batchId };
+  }
+
+  /** Cuts a plain line to the terminal width. */
+  private fit(line: string): string {
+    // eslint-disable-next-line no-control-regex
+    const plain = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    return plain.length > this.columns - 1 ? plain.slice(0, this.columns - 2) + '…' : plain;
+  }
+
+  private write(s: string): void {
+    this.options.out.write(s);
+  }
+}
+
+/** "file-3.json", or "file-3.json … file-9.json (7 files)". */
+export function describeFiles(files: readonly string[]): string {
+  if (files.length === 0) return 'no files';
+  if (files.length === 1) return files[0] ?? '';
+  return `${files[0] ?? ''} … ${files[files.length - 1] ?? ''} (${files.length} files)`;
+}
