@@ -1,0 +1,134 @@
+// The published marble-testing kit (structured-rx/testing) tested on its own.
+import { map } from 'rxjs';
+import type { FileStat, StreamFileSystem } from '../src/index.js';
+import { arriveAt, createTestScheduler, fileName, recordCalls, summarizeBatch, virtualDirectory } from '../src/testing/index.js';
+
+/** Lists synchronously: the virtual file system answers at once without readDelayMs. */
+function listNow(fs: StreamFileSystem, dir: string): readonly FileStat[] {
+  let out: readonly FileStat[] | undefined;
+  fs.list(dir).subscribe((s) => (out = s));
+  if (out === undefined) throw new Error('list did not answer synchronously');
+  return out;
+}
+
+describe('createTestScheduler', () => {
+  it('fails a marble expectation that does not hold, with node assert by default', () => {
+    const scheduler = createTestScheduler();
+    expect(() =>
+      scheduler.run(({ cold, expectObservable }) => {
+        expectObservable(cold('-a|')).toBe('-b|');
+      }),
+    ).toThrow();
+  });
+
+  it('passes a marble expectation that holds', () => {
+    const scheduler = createTestScheduler();
+    expect(() =>
+      scheduler.run(({ cold, expectObservable }) => {
+        expectObservable(cold('-a|', { a: { n: 1 } }).pipe(map((v) => ({ n: v.n + 1 })))).toBe('-b|', { b: { n: 2 } });
+      }),
+    ).not.toThrow();
+  });
+
+  it('hands actual and expected frames to a given assertion', () => {
+    const seen: unknown[][] = [];
+    const scheduler = createTestScheduler((actual, expected) => {
+      seen.push([actual, expected]);
+    });
+    scheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a|')).toBe('-b|');
+    });
+    expect(seen).toEqual([
+      [
+        [
+          { frame: 1, notification: { kind: 'N', value: 'a', error: undefined } },
+          { frame: 2, notification: { kind: 'C', value: undefined, error: undefined } },
+        ],
+        [
+          { frame: 1, notification: { kind: 'N', value: 'b', error: undefined } },
+          { frame: 2, notification: { kind: 'C', value: undefined, error: undefined } },
+        ],
+      ],
+    ]);
+  });
+});
+
+describe('virtualDirectory', () => {
+  it('writes file-0.json, file-1.json, ... with modification times 0, 1, ...', () => {
+    const fs = virtualDirectory('/in', [[{ a: 1 }], '', ['{"a": 2}', { a: 3 }]]);
+    expect(listNow(fs, '/in').map((s) => [s.name, s.mtimeMs])).toEqual([
+      ['file-0.json', 0],
+      ['file-1.json', 1],
+      ['file-2.json', 2],
+    ]);
+    expect(fileName(2)).toBe('file-2.json');
+  });
+
+  it('writes rows as JSON lines and strings as they are', () => {
+    const fs = virtualDirectory('/in', [[{ a: 1 }, '{"a": 2}'], 'raw']);
+    const texts: string[] = [];
+    fs.readText('/in/file-0.json').subscribe((t) => texts.push(t));
+    fs.readText('/in/file-1.json').subscribe((t) => texts.push(t));
+    expect(texts).toEqual(['{"a":1}\n{"a": 2}\n', 'raw']);
+  });
+
+  it('creates an empty directory that lists without error', () => {
+    expect(listNow(virtualDirectory('/in'), '/in')).toEqual([]);
+  });
+});
+
+describe('arriveAt', () => {
+  it('makes a file appear at the given frame, with that frame as its modification time', () => {
+    const scheduler = createTestScheduler();
+    const fs = virtualDirectory('/in');
+    const names: Record<number, string[]> = {};
+    scheduler.run(() => {
+      arriveAt(fs, scheduler, 1500, '/in/new.json', [{ a: 1 }]);
+      for (const t of [1499, 1500]) scheduler.schedule(() => (names[t] = listNow(fs, '/in').map((s) => `${s.name}@${s.mtimeMs}`)), t);
+    });
+    expect(names).toEqual({ 1499: [], 1500: ['new.json@1500'] });
+  });
+
+  it('takes an explicit modification time, and is cancelled by unsubscribing', () => {
+    const scheduler = createTestScheduler();
+    const fs = virtualDirectory('/in');
+    scheduler.run(() => {
+      arriveAt(fs, scheduler, 10, '/in/a.json', [], 3);
+      arriveAt(fs, scheduler, 10, '/in/b.json', []).unsubscribe();
+    });
+    expect(listNow(fs, '/in').map((s) => `${s.name}@${s.mtimeMs}`)).toEqual(['a.json@3']);
+  });
+});
+
+describe('summarizeBatch', () => {
+  it('keeps the batch id, the file names and the input row count of a micro-batch', () => {
+    const file = { path: '/in/file-0.json', name: 'file-0.json', size: 8, mtimeMs: 0 };
+    const batch = { batchId: 3, files: [file], rows: [{ a: 1 }], numInputRows: 1, numMalformedRows: 0, triggerStartMs: 0, filesPending: 0 };
+    expect(summarizeBatch(batch)).toEqual({ batchId: 3, files: ['file-0.json'], numInputRows: 1 });
+  });
+
+  it('accepts a progress report, whose files are already names', () => {
+    expect(summarizeBatch({ batchId: 0, files: ['file-1.json', 'file-2.json'], numInputRows: 7 })).toEqual({
+      batchId: 0,
+      files: ['file-1.json', 'file-2.json'],
+      numInputRows: 7,
+    });
+  });
+});
+
+describe('recordCalls', () => {
+  it('logs each list and read with the frame it started at, and passes the answers through', () => {
+    const scheduler = createTestScheduler();
+    const { fileSystem, calls } = recordCalls(virtualDirectory('/in', ['x']), scheduler);
+    const texts: string[] = [];
+    scheduler.run(() => {
+      scheduler.schedule(() => fileSystem.list('/in').subscribe(), 5);
+      scheduler.schedule(() => fileSystem.readText('/in/file-0.json').subscribe((t) => texts.push(t)), 7);
+    });
+    expect(calls).toEqual([
+      { op: 'list', path: '/in', frame: 5 },
+      { op: 'read', path: '/in/file-0.json', frame: 7 },
+    ]);
+    expect(texts).toEqual(['x']);
+  });
+});
