@@ -127,6 +127,11 @@ export function parseSelect(text: string): ParsedSelect {
   if (typeof text !== 'string') throw new SqlUnsupportedError('statement', `SQL text must be a string, got ${typeof text}`);
   const result = astify(text);
   const statements = (Array.isArray(result) ? result : [result]).filter(isNode);
+  if (statements.length === 0) {
+    // Only blanks, comments or semicolons: what is missing is the statement itself.
+    const { line, column } = positionOf(text, text.length);
+    throw new SqlSyntaxError(text, text.length, line, column, ['"SELECT"'], null);
+  }
   if (statements.length !== 1) {
     throw new SqlUnsupportedError(
       'multiple statements',

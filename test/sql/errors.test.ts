@@ -59,6 +59,16 @@ describe('syntax errors', () => {
     expect(e.expected).toContain('"BIGINT"');
   });
 
+  test('an empty statement', () => {
+    for (const text of ['', '  \n ', '-- only a comment', ';']) {
+      const e = fail(text) as SqlSyntaxError;
+      expect(e).toBeInstanceOf(SqlSyntaxError);
+      expect(e.offset).toBe(text.length);
+      expect(e.found).toBeNull();
+      expect(e.message).toContain('end of input');
+    }
+  });
+
   test('is raised when preparing, before any table is read', () => {
     expect(thrown(() => prepareSql('select from where'))).toBeInstanceOf(SqlSyntaxError);
   });
