@@ -236,7 +236,8 @@ export function compareValues(a: unknown, b: unknown): number {
 export function groupKey(value: unknown): string {
   if (value === null || value === undefined) return 'n';
   if (typeof value === 'number') return Number.isNaN(value) ? 'd:NaN' : `d:${value === 0 ? 0 : value}`;
-  if (typeof value === 'string') return `s:${value}`;
+  // JSON escapes control characters, so no key holds the \u0000 that tupleKey joins with.
+  if (typeof value === 'string') return `s:${JSON.stringify(value)}`;
   if (typeof value === 'boolean') return value ? 'b:1' : 'b:0';
   if (isWindow(value)) return `w:${value.start}:${value.end}`;
   try {

@@ -133,6 +133,16 @@ describe('GROUP BY and aggregates', () => {
     ]);
   });
 
+  test('groups of several keys stay apart whatever characters the strings hold', () => {
+    const c = new Catalog();
+    c.createOrReplaceTempView('pairs', [
+      { a: 'x\u0000s:y', b: 'z' },
+      { a: 'x', b: 'y\u0000s:z' },
+    ]);
+    expect(executeSql('select count(*) as n from pairs group by a, b', c).rows).toEqual([{ n: 1 }, { n: 1 }]);
+    expect(executeSql('select count(distinct a, b) as n from pairs', c).rows).toEqual([{ n: 2 }]);
+  });
+
   test('ORDER BY an aggregate that is not selected', () => {
     expect(col('select dept from people group by dept order by sum(salary) desc', 'dept')).toEqual(['ops', 'eng', null]);
   });
