@@ -1,7 +1,7 @@
 // The published marble-testing kit (structured-rx/testing) tested on its own.
 import { map } from 'rxjs';
-import type { FileStat, StreamFileSystem } from '../src/index.js';
-import { arriveAt, createTestScheduler, fileName, recordCalls, summarizeBatch, virtualDirectory } from '../src/testing/index.js';
+import { readJsonFiles, throttleFiles, type FileStat, type StreamFileSystem } from '../src/index.js';
+import { arriveAt, createTestScheduler, fileName, recordCalls, summarizeBatch, summarizeBatches, virtualDirectory } from '../src/testing/index.js';
 
 /** Lists synchronously: the virtual file system answers at once without readDelayMs. */
 function listNow(fs: StreamFileSystem, dir: string): readonly FileStat[] {
@@ -87,6 +87,16 @@ describe('arriveAt', () => {
       for (const t of [1499, 1500]) scheduler.schedule(() => (names[t] = listNow(fs, '/in').map((s) => `${s.name}@${s.mtimeMs}`)), t);
     });
     expect(names).toEqual({ 1499: [], 1500: ['new.json@1500'] });
+  });
+
+  it('lets a poll at the very frame of the arrival see the file, when called before the expectations', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const fs = virtualDirectory('/in');
+      arriveAt(fs, scheduler, 2000, '/in/file-0.json', [{ action: 'Open' }]);
+      const batches = readJsonFiles('/in', { schema: 'action STRING', fileSystem: fs, scheduler }).pipe(throttleFiles(1), summarizeBatches());
+      expectObservable(batches, '^ 2500ms !').toBe('2000ms a', { a: { batchId: 0, files: ['file-0.json'], numInputRows: 1 } });
+    });
   });
 
   it('takes an explicit modification time, and is cancelled by unsubscribing', () => {
