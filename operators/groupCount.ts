@@ -1,11 +1,11 @@
 import { Observable, defer, map } from 'rxjs';
-import type { AggregateBatch, RowBatch } from '../src/batch.js';
+import type { AggregateBatch, RowBatch, RowOfBatch } from '../src/batch.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { derivePlan } from '../src/plan.js';
 import { CountStateStore } from '../src/state-store.js';
 
 /** A result row of `groupCount`: the grouping columns, then `count`. */
-export type CountRow<R, K extends keyof R> = { readonly [P in K]: R[P] } & { readonly count: number };
+export type CountRow<R, K extends PropertyKey> = { readonly [P in K]: P extends keyof R ? R[P] : unknown } & { readonly count: number };
 
 const OP = 'groupCount';
 
@@ -38,9 +38,10 @@ export function groupCount<K extends string>(...columns: K[]) {
   }
   if (new Set(columns).size !== columns.length) throw new InvalidArgumentError(OP, 'columns', columns, 'distinct column names');
 
-  return <R extends { readonly [P in K]: unknown }, B extends RowBatch<R>>(
+  return <B extends RowBatch<{ readonly [P in K]: unknown }>>(
     source: Observable<B>,
-  ): Observable<Omit<B, 'rows'> & AggregateBatch<CountRow<R, K>>> => {
+  ): Observable<Omit<B, 'rows'> & AggregateBatch<CountRow<RowOfBatch<B>, K>>> => {
+    type R = RowOfBatch<B>;
     const toRow = (values: readonly unknown[], count: number): CountRow<R, K> => {
       const row: Record<string, unknown> = {};
       for (let i = 0; i < columns.length; i++) row[columns[i] as K] = values[i];
@@ -54,7 +55,7 @@ export function groupCount<K extends string>(...columns: K[]) {
           const changed = new Set<string>();
           const values: unknown[] = new Array<unknown>(columns.length);
           for (const row of batch.rows) {
-            for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as K];
+            for (let i = 0; i < columns.length; i++) values[i] = (row as Record<K, unknown>)[columns[i] as K];
             changed.add(store.increment(values));
           }
           const rows: CountRow<R, K>[] = [];

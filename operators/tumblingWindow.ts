@@ -1,5 +1,5 @@
 import { Observable, map } from 'rxjs';
-import type { EventTimeStats, RowBatch } from '../src/batch.js';
+import type { EventTimeStats, RowBatch, RowOfBatch } from '../src/batch.js';
 import { durationMs, type DurationLike } from '../src/duration.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { derivePlan } from '../src/plan.js';
@@ -47,21 +47,21 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
     throw new InvalidArgumentError(OP, 'startTime', options.startTime, `an offset whose absolute value is less than the window size (${sizeMs} ms)`);
   }
 
-  return <R extends { readonly [P in K]: number | null }, B extends RowBatch<R>>(
+  return <B extends RowBatch<{ readonly [P in K]: number | null }>>(
     source: Observable<B>,
-  ): Observable<Omit<B, 'rows'> & { rows: Windowed<R>[]; eventTime?: EventTimeStats; droppedRows?: Readonly<Record<string, number>> }> =>
+  ): Observable<Omit<B, 'rows'> & { rows: Windowed<RowOfBatch<B>>[]; eventTime?: EventTimeStats; droppedRows?: Readonly<Record<string, number>> }> =>
     derivePlan(
       source,
       source.pipe(
         map((batch) => {
           const cache = new WindowCache(sizeMs);
           const adder = new ColumnAdder('window');
-          const rows: Windowed<R>[] = [];
+          const rows: Windowed<RowOfBatch<B>>[] = [];
           let min = Infinity;
           let max = -Infinity;
           let sum = 0;
           let nulls = 0;
-          for (const row of batch.rows) {
+          for (const row of batch.rows as readonly RowOfBatch<B>[]) {
             const t = row[timeColumn];
             if (t === null || t === undefined) {
               nulls++;

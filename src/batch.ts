@@ -18,6 +18,9 @@ export interface RowBatch<R> {
   readonly rows: readonly R[];
 }
 
+/** The row type of a batch type. */
+export type RowOfBatch<B> = B extends RowBatch<infer R> ? R : never;
+
 /** Where a file stands in the directory listing that found it. */
 export interface ListingPosition {
   /** Counts the source's listings that found new files, from 0. */

@@ -1,6 +1,7 @@
 import { Observable, Subject, filter } from 'rxjs';
 import { InvalidArgumentError } from './errors.js';
 import type { ColumnType } from './schema.js';
+import { executeSql, sqlStream, type PreparedSql, type SqlOptions, type SqlResult } from './sql/index.js';
 
 /** A row as it travels through the library: a plain, never-mutated object. */
 export type Row = Readonly<Record<string, unknown>>;
@@ -91,5 +92,24 @@ export class Catalog {
     if (names.length === 0) return this.replaced.asObservable();
     const wanted = new Set(names);
     return this.replaced.pipe(filter((s) => wanted.has(s.name)));
+  }
+
+  /**
+   * Runs a SQL `SELECT` (Spark's dialect where the notebook needs it) against this catalog's
+   * tables, as `spark.sql(text)`. The statement reads one snapshot of every table it names, so
+   * it sees whole triggers only, also while queries write to them. Throws `SqlSyntaxError`,
+   * `SqlUnknownTableError`, `SqlUnknownColumnError`, ... (all `StructuredRxError`s).
+   */
+  sql(text: string, options?: SqlOptions): SqlResult {
+    return executeSql(text, this, options);
+  }
+
+  /**
+   * The push form of `sql`: emits the statement's result now (once its tables exist) and again
+   * after every trigger that replaces a table it reads. A failing statement errors this
+   * Observable only, never the query that wrote the table.
+   */
+  sqlStream(statement: string | PreparedSql, options?: SqlOptions): Observable<SqlResult> {
+    return sqlStream(this, statement, options);
   }
 }

@@ -24,3 +24,21 @@ export { nodeFileSystem, type FileStat, type StreamFileSystem } from './fs/file-
 
 // Errors.
 export { StructuredRxError, InvalidArgumentError, AnalysisError, FileReadError, MalformedRecordError } from './errors.js';
+
+// SQL over the catalog's tables.
+export {
+  executeSql,
+  prepareSql,
+  PreparedSql,
+  sqlStream,
+  SUPPORTED_FUNCTIONS,
+  SqlAnalysisError,
+  SqlNotAQueryError,
+  SqlSyntaxError,
+  SqlUnknownColumnError,
+  SqlUnknownFunctionError,
+  SqlUnknownTableError,
+  SqlUnsupportedError,
+  type SqlOptions,
+  type SqlResult,
+} from './sql/index.js';
