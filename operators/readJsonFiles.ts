@@ -153,7 +153,8 @@ export function readJsonFiles<const S extends SchemaLike>(
           if (latestFirst) fresh.reverse();
           for (const s of fresh) log.add(s.path);
           const m = monitor.current;
-          monitor.update({ listings: m.listings + 1, filesListed: m.filesListed + fresh.length, busy: fresh.length > 0 });
+          // Still busy until finalize: the listing is under way until its reads are done.
+          monitor.update({ listings: m.listings + 1, filesListed: m.filesListed + fresh.length });
           if (fresh.length === 0) return EMPTY;
           const id = listingId++;
           return from(fresh).pipe(concatMap((s, index) => readOne(s, { id, index, count: fresh.length })));

@@ -55,6 +55,8 @@ export interface QueryPlan {
   readonly source?: SourceMonitor;
   readonly aggregated?: boolean;
   readonly watermark?: { readonly column: string; readonly delayMs: number };
+  /** The query name a sink gives (a memory table's name), known before the first trigger. */
+  readonly queryName?: string;
 }
 
 /** An Observable that knows its plan. */

@@ -50,7 +50,8 @@ export class StreamingQuery {
   /** @internal use {@link startQuery} */
   constructor(query: Observable<BatchProgress>, options: StartQueryOptions = {}) {
     this.id = options.id ?? randomUUID();
-    this.nameValue = options.name ?? null;
+    // Spark names a query at start (queryName), not at its first trigger.
+    this.nameValue = options.name ?? planOf(query)?.queryName ?? null;
     this.monitor = planOf(query)?.source;
     this.subscription.add(
       query.subscribe({
@@ -139,9 +140,10 @@ export class StreamingQuery {
 
   /**
    * Spark's `processAllAvailable()`: resolves once every file the source can see now has been
-   * processed: it asks the source to list its directory at once, then waits until the files of
-   * that listing are all in finished triggers (or the query ends; rejects if it failed). Needs a
-   * query that reads a structured-rx file source.
+   * processed: it asks the source to list its directory at once (after a listing already under
+   * way, which may have missed newer files), then waits until the files of that listing are all
+   * in finished triggers (or the query ends; rejects if it failed). Needs a query that reads a
+   * structured-rx file source.
    */
   processAllAvailable(): Promise<void> {
     const monitor = this.monitor;
@@ -149,9 +151,12 @@ export class StreamingQuery {
       return Promise.reject(new AnalysisError('processAllAvailable: the query does not read a structured-rx file source, so what is available is unknown'));
     }
     return new Promise<void>((resolve, reject) => {
-      const listingsAtCall = monitor.current.listings;
+      /** The listing count once our own listing is done; set when that listing is requested. */
+      let target: number | undefined;
+      let ready = false;
       const subs = new Subscription();
       const check = (): void => {
+        if (!ready || subs.closed) return;
         if (!this.active) {
           subs.unsubscribe();
           if (this.error !== null) reject(this.error);
@@ -159,7 +164,15 @@ export class StreamingQuery {
           return;
         }
         const s = monitor.current;
-        if (s.listings > listingsAtCall && !s.busy && this.filesProcessed >= s.filesListed) {
+        if (target === undefined) {
+          // A listing under way may have started before files that are there now, and the source
+          // ignores a request while it lists: wait until it is idle, then ask for our own listing.
+          if (s.busy) return;
+          target = s.listings + 1;
+          monitor.requestListing();
+          return;
+        }
+        if (s.listings >= target && !s.busy && this.filesProcessed >= s.filesListed) {
           subs.unsubscribe();
           resolve();
         }
@@ -167,7 +180,8 @@ export class StreamingQuery {
       subs.add(monitor.status.subscribe(check));
       subs.add(this.progress$.subscribe(check));
       subs.add(this.terminated$.subscribe(check));
-      if (!subs.closed) monitor.requestListing();
+      ready = true;
+      check();
     });
   }
 

@@ -110,6 +110,6 @@ export function sinkOperator<R>(spec: SinkSpec<R>) {
         }),
       );
     });
-    return derivePlan(source, progress);
+    return derivePlan(source, progress, spec.name === null ? {} : { queryName: spec.name });
   };
 }
