@@ -91,13 +91,12 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   running = startCliQuery(options, trigger, onTrigger);
   const { query } = running;
 
-  // A reader that went away (`| head`): stop quietly.
-  const onStdoutError = (e: NodeJS.ErrnoException): void => {
+  // A reader that went away (`| head`): stop quietly. Stays installed: the last writes fail late.
+  stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
     outputClosed = true;
     void query.stop();
-  };
-  stdout.on('error', onStdoutError);
+  });
 
   // Ctrl-C (and SIGTERM): stop the query gracefully and print what was processed. A second one exits at once.
   let stoppedBySignal = false;
@@ -118,6 +117,17 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
       running.result,
     );
     view.start(query);
+  }
+
+  if (style === 'plain' && options.watch) {
+    // Piped and watching: say on stderr when the files present at start are done, so a person
+    // (or a script) knows the command is now waiting.
+    query.processAllAvailable().then(
+      () => {
+        if (query.isActive) env.stderr.write(`${PROGRAM}: processed ${files} file${files === 1 ? '' : 's'}; watching ${options.dir} for new files (Ctrl-C stops)\n`);
+      },
+      () => undefined, // a failure is reported below
+    );
   }
 
   let failure: unknown;
@@ -145,7 +155,6 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema });
     write(reports.map(renderReport).join('\n'));
   }
-  stdout.off('error', onStdoutError);
   return EXIT_OK;
 }
 
