@@ -29,7 +29,8 @@ const OP = 'toMemoryTable';
  * a reader always sees one whole trigger, also while the query runs (prefix integrity). As in
  * Spark's `MemorySink`: `complete` replaces the table with the whole result; `append` and
  * `update` add the trigger's rows (new rows, or the changed groups) to what the table holds. A
- * batch whose `batchId` the table already holds is skipped (exactly-once on replay).
+ * new run (subscription) starts a new table; within a run, a batch whose `batchId` the table
+ * already holds is skipped (exactly-once on replay).
  *
  * ```
  * input (aggregate batches):  a-------b-------|
@@ -59,10 +60,12 @@ export function toMemoryTable(name: string, options: ToMemoryTableOptions) {
       description: `MemorySink[${name}]`,
       outputMode,
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-      write: ({ batchId, rows }) => {
+      write: ({ batchId, rows, firstOfRun }) => {
         const current = catalog.table<R>(name);
-        if (current !== undefined && current.isStreaming && current.batchId >= batchId) return; // replayed batch
-        const next = outputMode === 'complete' || current === undefined || !current.isStreaming ? rows : [...current.rows, ...rows];
+        // A new run of a query starts a new table, as Spark's memory sink does; within a run a
+        // batch id the table already holds is a replay and is skipped.
+        if (!firstOfRun && current !== undefined && current.batchId >= batchId) return;
+        const next = outputMode === 'complete' || firstOfRun || current === undefined ? rows : [...current.rows, ...rows];
         catalog.replace(name, next, { batchId, isStreaming: true, ...(schema === undefined ? {} : { schema }) });
       },
     })(source);

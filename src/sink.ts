@@ -32,6 +32,8 @@ export interface SinkWrite<R> {
   readonly batchId: number;
   /** The rows the output mode selects: the whole result (complete), the changed groups (update), or the new rows (append). */
   readonly rows: readonly R[];
+  /** True for the first trigger of this run (subscription) of the query. */
+  readonly firstOfRun: boolean;
 }
 
 export interface SinkSpec<R> {
@@ -61,6 +63,7 @@ export function sinkOperator<R>(spec: SinkSpec<R>) {
       // Per-subscription state: batch numbering for sources without triggers, and the last trigger's start.
       let nextBatchId = 0;
       let lastTriggerStartMs: number | undefined;
+      let firstOfRun = true;
       return source.pipe(
         concatMap((batch) => {
           const aggregated = isAggregateBatch(batch);
@@ -71,7 +74,8 @@ export function sinkOperator<R>(spec: SinkSpec<R>) {
           const startMs = batch.triggerStartMs ?? scheduler.now();
           const rows = aggregated && spec.outputMode === 'update' ? batch.updatedRows : batch.rows;
           const addStart = scheduler.now();
-          const done = spec.write({ batchId, rows });
+          const done = spec.write({ batchId, rows, firstOfRun });
+          firstOfRun = false;
           const finish = (): BatchProgress => {
             const end = scheduler.now();
             const numInputRows = batch.numInputRows ?? batch.rows.length;

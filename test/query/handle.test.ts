@@ -540,4 +540,15 @@ describe('memory sink output modes', () => {
     expect(t?.batchId).toBe(2);
     expect(t?.version).toBe(2);
   });
+
+  it('starts a new table when a query runs again, instead of taking its batch ids 0, 1, ... for replays', () => {
+    const catalog = new Catalog();
+    start(countsQuery(virtualDirectory(DIR, files), catalog, { watch: false, outputMode: 'update' }));
+    expect(catalog.table<CountRow>('counts')?.rows).toHaveLength(4);
+    // A new run writing the same table: Spark's start() creates a new MemorySink.
+    start(countsQuery(virtualDirectory(DIR, [files[2] ?? []]), catalog, { watch: false, outputMode: 'update' }));
+    const t = catalog.table<CountRow>('counts');
+    expect(t?.rows).toEqual([{ action: 'Close', window: W3, count: 1 }]);
+    expect(t?.batchId).toBe(0);
+  });
 });
