@@ -303,6 +303,8 @@ describe('--help and --version', () => {
     for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--max-files-per-trigger', '--latest-first', '--output-mode', '--trigger', '--watch', '--query-name', '--json', '--help', '--version']) {
       expect(r.stdout).toContain(flag);
     }
+    // docs/cli.md shows the same help text.
+    expect(readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8')).toContain(r.stdout.trimEnd());
   });
 
   it('--version prints the package version', async () => {
