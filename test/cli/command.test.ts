@@ -188,6 +188,17 @@ describe('a directory of its own', () => {
     expect(sorted(rowCounts(lines[1]?.rows ?? [], ['kind']))).toEqual(sorted(staticCounts(dir, ['a.json', 'b.json', 'c.json'], 'ts', ['kind'], 600_000, 300_000)));
   });
 
+  it('--latest-first takes the newest file first; --trigger once takes every file in one trigger', async () => {
+    const [latest, once] = await Promise.all([
+      runCommand([dir, ...flags, '--group-by', 'kind', '--latest-first', '--json']),
+      runCommand([dir, ...flags, '--group-by', 'kind', '--trigger', 'once', '--json']),
+    ]);
+    expect(parseLines(latest.stdout).map((l) => l.files)).toEqual([['c.json'], ['b.json'], ['a.json']]);
+    const lines = parseLines(once.stdout);
+    expect(lines.map((l) => l.files)).toEqual([['a.json', 'b.json', 'c.json']]);
+    expect(lines[0]?.numInputRows).toBe(8);
+  });
+
   it('piped, prints the totals and the timeline as plain text, ordered by time then group', async () => {
     const r = await runCommand([dir, ...flags, '--group-by', 'kind'], { env: { FORCE_COLOR: '1' } });
     expect(r.code).toBe(0);
@@ -266,6 +277,22 @@ describe('--watch', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Query counts stopped: 1 trigger, 1 file, 2 rows.');
     expect(r.stdout).toContain(['action  total_count', '------  -----------', 'Close             1', 'Open              1'].join('\n'));
+  });
+});
+
+describe('a failing query', () => {
+  it('prints one line naming the path and exits 1', async () => {
+    const dir = tempDir();
+    writeEvents(dir, 'one.json', [{ time: 1469501107, action: 'Open' }], 1_700_000_000);
+    const run = startCommand([dir, '--watch']);
+    await run.lines(1, 'stderr'); // the files present at start are done; the next listing fails
+    rmSync(dir, { recursive: true, force: true });
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe(`structured-rx: query counts failed: cannot read ${dir}: ENOENT: no such file or directory, scandir '${dir}'`);
   });
 });
 
