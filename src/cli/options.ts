@@ -154,6 +154,9 @@ function declareFlags(context: CommandContext): Command {
     .option('--watch', 'keep running for files that arrive later; Ctrl-C stops the query and prints the tables')
     .addOption(valueOption('--query-name <name>', 'name of the memory table the query writes', parseQueryName, DEFAULTS.queryName))
     .option('--json', 'print one JSON object per trigger on stdout, one per line, and nothing else')
+    // New flags go here (watermark, sliding and session windows, aggregates, --sql, checkpoints,
+    // bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
+    // printed at the end (such as --sql results) plug into extraReports in report.ts.
     .addHelpText(
       'after',
       '\nOutput:\n' +
