@@ -1,0 +1,764 @@
+/**
+ * Reading JSON-lines text against a declared schema.
+ *
+ * Two functions with identical results:
+ *  - `parseJsonLinesReference` is the reference: split on '\n', `JSON.parse` each non-blank line, then
+ *    convert the parsed object to a typed row with `rowFromJsonValue`.
+ *  - `scanJsonLines` is the fast path used by the file source. For a line in the common shape
+ *    (`{"key":value,...}` with no whitespace and no escapes in schema fields) it reads the
+ *    schema fields straight from the text with charCode comparisons and skips other fields
+ *    while checking their syntax, so no intermediate object is built per line. For any
+ *    line it cannot read that way (whitespace, escapes, duplicate schema keys, a value of the
+ *    wrong type, invalid JSON, ...) it hands that line to the reference path, so the two never
+ *    disagree: the fast path only ever accepts lines the reference path accepts, with the
+ *    same values.
+ *
+ * Semantics (one line = one record):
+ *  - Lines are split on '\n'; a trailing '\r' is part of the line's whitespace. A line made of
+ *    JSON whitespace only (space, tab, '\r') is skipped. Line numbers are 1-based. A byte order
+ *    mark at the start of the text is ignored.
+ *  - A line that is not valid JSON, or whose value is not a JSON object, is bad.
+ *  - Schema fields are looked up by exact (case-sensitive) key among the object's own keys;
+ *    a missing field, or JSON `null`, gives `null`; keys not in the schema are ignored; if a
+ *    key repeats, the last occurrence wins (as in `JSON.parse`).
+ *  - A value that does not fit its column's type makes the whole line bad:
+ *      timestamp: a JSON number with an integral value = epoch seconds, stored as epoch
+ *                 milliseconds; or a string `YYYY-MM-DDTHH:mm:ss[.fraction](Z|±HH:mm|±HHmm)`
+ *                 (fraction beyond milliseconds is truncated). The result must be a valid
+ *                 JavaScript Date time (|ms| <= 8.64e15).
+ *      string:    a JSON string; any other JSON value becomes its JSON text
+ *                 (`JSON.stringify` of the parsed value, e.g. `{"a":[1,2]}`, `1.5`, `true`).
+ *      long:      a JSON number with an integral value within ±(2^53 - 1).
+ *      int:       a JSON number with an integral value within [-2^31, 2^31 - 1].
+ *      double:    any JSON number.
+ *      boolean:   `true` or `false`.
+ *    "Integral value" is judged after parsing, so `1.0` and `1e3` are integers (Spark's
+ *    Jackson reader would reject them for integral columns).
+ */
+
+/** Column types a JSON-lines schema can declare (Spark SQL type names, lower case). */
+export type JsonlFieldType = 'timestamp' | 'string' | 'long' | 'int' | 'double' | 'boolean';
+
+/** One column of the schema a line is read against. */
+export interface JsonlField {
+  readonly name: string;
+  readonly type: JsonlFieldType;
+}
+
+/** A row: one property per schema field, in schema order. */
+export type JsonlRow = Record<string, unknown>;
+
+/** A line that could not be read as a row. */
+export interface BadLine {
+  /** 1-based line number within the text. */
+  readonly line: number;
+  /** Why the line was rejected, e.g. `field "time": expected timestamp, got "soon"`. */
+  readonly reason: string;
+  /** The line's text (without its '\n'). */
+  readonly raw: string;
+  /** How many good rows precede this line, i.e. where it would sit in `rows`. */
+  readonly rowIndex: number;
+  /**
+   * For a JSON object with values that do not fit: the row with those fields null and the
+   * others converted (what Spark's PERMISSIVE mode keeps). `null` if the line is not a JSON
+   * object.
+   */
+  readonly row: JsonlRow | null;
+}
+
+export interface JsonlResult {
+  readonly rows: JsonlRow[];
+  readonly bad: BadLine[];
+}
+
+/** Largest |epoch ms| a JavaScript Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
+// Char codes.
+const C_TAB = 9;
+const C_LF = 10;
+const C_CR = 13;
+const C_SPACE = 32;
+const C_QUOTE = 34;
+const C_PLUS = 43;
+const C_COMMA = 44;
+const C_MINUS = 45;
+const C_DOT = 46;
+const C_0 = 48;
+const C_9 = 57;
+const C_COLON = 58;
+const C_UPPER_E = 69;
+const C_UPPER_T = 84;
+const C_UPPER_Z = 90;
+const C_LBRACKET = 91;
+const C_BACKSLASH = 92;
+const C_RBRACKET = 93;
+const C_LOWER_E = 101;
+const C_LOWER_F = 102;
+const C_LOWER_N = 110;
+const C_LOWER_T = 116;
+const C_LBRACE = 123;
+const C_RBRACE = 125;
+const C_BOM = 0xfeff;
+
+const TYPE_TIMESTAMP = 0;
+const TYPE_STRING = 1;
+const TYPE_LONG = 2;
+const TYPE_INT = 3;
+const TYPE_DOUBLE = 4;
+const TYPE_BOOLEAN = 5;
+
+const TYPE_CODES: Readonly<Record<JsonlFieldType, number>> = {
+  timestamp: TYPE_TIMESTAMP,
+  string: TYPE_STRING,
+  long: TYPE_LONG,
+  int: TYPE_INT,
+  double: TYPE_DOUBLE,
+  boolean: TYPE_BOOLEAN,
+};
+
+/** Nesting deeper than this in an ignored field is left to JSON.parse. */
+const MAX_SKIP_DEPTH = 64;
+
+/** The schema, prepared once: names, type codes and the `"name":` prefixes to match. */
+interface Plan {
+  readonly n: number;
+  readonly names: readonly string[];
+  readonly types: readonly JsonlFieldType[];
+  readonly codes: Int32Array;
+  /** `"name":` per field. */
+  readonly prefixes: readonly string[];
+  readonly byName: ReadonlyMap<string, number>;
+  readonly makeRow: RowBuilder;
+}
+
+const plans = new WeakMap<readonly JsonlField[], Plan>();
+
+function planFor(fields: readonly JsonlField[]): Plan {
+  let plan = plans.get(fields);
+  if (plan !== undefined) return plan;
+  const names: string[] = [];
+  const types: JsonlFieldType[] = [];
+  const byName = new Map<string, number>();
+  const codes = new Int32Array(fields.length);
+  fields.forEach((f, i) => {
+    const code = TYPE_CODES[f.type];
+    if (typeof f.name !== 'string' || code === undefined) {
+      throw new TypeError(`JSON-lines schema: invalid field ${JSON.stringify(f)}`);
+    }
+    if (byName.has(f.name)) throw new TypeError(`JSON-lines schema: duplicate field ${JSON.stringify(f.name)}`);
+    byName.set(f.name, i);
+    names.push(f.name);
+    types.push(f.type);
+    codes[i] = code;
+  });
+  plan = {
+    n: names.length,
+    names,
+    types,
+    codes,
+    // JSON.stringify gives the key as it would be written without needless escapes; a key
+    // written with escapes does not match the prefix and goes to the reference path.
+    prefixes: names.map((name) => JSON.stringify(name) + ':'),
+    byName,
+    makeRow: rowBuilder(names),
+  };
+  plans.set(fields, plan);
+  return plan;
+}
+
+type RowBuilder = (values: readonly unknown[]) => JsonlRow;
+
+/**
+ * A function building rows in schema order. Small schemas get a builder whose every store
+ * has one fixed key, so V8 keeps each store monomorphic (about 2x faster than a loop).
+ */
+function rowBuilder(names: readonly string[]): RowBuilder {
+  if (names.includes('__proto__')) {
+    return (values) => {
+      const row: JsonlRow = {};
+      names.forEach((name, i) => {
+        Object.defineProperty(row, name, { value: values[i], enumerable: true, writable: true, configurable: true });
+      });
+      return row;
+    };
+  }
+  const [a, b, c, d] = names;
+  switch (names.length) {
+    case 0:
+      return () => ({});
+    case 1:
+      return (v) => {
+        const r: JsonlRow = {};
+        r[a!] = v[0];
+        return r;
+      };
+    case 2:
+      return (v) => {
+        const r: JsonlRow = {};
+        r[a!] = v[0];
+        r[b!] = v[1];
+        return r;
+      };
+    case 3:
+      return (v) => {
+        const r: JsonlRow = {};
+        r[a!] = v[0];
+        r[b!] = v[1];
+        r[c!] = v[2];
+        return r;
+      };
+    case 4:
+      return (v) => {
+        const r: JsonlRow = {};
+        r[a!] = v[0];
+        r[b!] = v[1];
+        r[c!] = v[2];
+        r[d!] = v[3];
+        return r;
+      };
+    default:
+      return (v) => {
+        const r: JsonlRow = {};
+        for (let i = 0; i < names.length; i++) r[names[i]!] = v[i];
+        return r;
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reference path: JSON.parse + conversion.
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+}
+
+const TYPE_EXPECTATIONS: Readonly<Record<JsonlFieldType, string>> = {
+  timestamp: 'timestamp (integer epoch seconds, or ISO-8601 string with a zone)',
+  string: 'string',
+  long: 'long (integer within ±(2^53-1))',
+  int: 'int (integer within 32 bits)',
+  double: 'double (number)',
+  boolean: 'boolean',
+};
+
+/** Converts one field's parsed JSON value, or returns `undefined` if it does not fit. */
+function convertValue(code: number, v: unknown): unknown {
+  if (v === null) return null;
+  switch (code) {
+    case TYPE_TIMESTAMP:
+      if (typeof v === 'number') {
+        if (!Number.isInteger(v)) return undefined;
+        const ms = v * 1000;
+        return ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? ms : undefined;
+      }
+      if (typeof v === 'string') {
+        const ms = parseIsoMillis(v, 0, v.length);
+        return Number.isNaN(ms) ? undefined : ms;
+      }
+      return undefined;
+    case TYPE_STRING:
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    case TYPE_LONG:
+      return Number.isSafeInteger(v) ? v : undefined;
+    case TYPE_INT:
+      return Number.isInteger(v) && (v as number) >= INT_MIN && (v as number) <= INT_MAX ? v : undefined;
+    case TYPE_DOUBLE:
+      return typeof v === 'number' ? v : undefined;
+    default: // TYPE_BOOLEAN
+      return typeof v === 'boolean' ? v : undefined;
+  }
+}
+
+function fromValue(plan: Plan, value: unknown): JsonlRow | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `not a JSON object: ${describe(value)}`;
+  }
+  const obj = value as Record<string, unknown>;
+  const values: unknown[] = new Array<unknown>(plan.n);
+  for (let i = 0; i < plan.n; i++) {
+    const name = plan.names[i]!;
+    if (!Object.hasOwn(obj, name)) {
+      values[i] = null;
+      continue;
+    }
+    const raw = obj[name];
+    const converted = convertValue(plan.codes[i]!, raw);
+    if (converted === undefined) {
+      return `field ${JSON.stringify(name)}: expected ${TYPE_EXPECTATIONS[plan.types[i]!]}, got ${describe(raw)}`;
+    }
+    values[i] = converted;
+  }
+  return plan.makeRow(values);
+}
+
+/** The row of an object that `fromValue` rejected: unconvertible fields null. */
+function partialRow(plan: Plan, obj: Record<string, unknown>): JsonlRow {
+  const values: unknown[] = new Array<unknown>(plan.n);
+  for (let i = 0; i < plan.n; i++) {
+    const name = plan.names[i]!;
+    const converted = Object.hasOwn(obj, name) ? convertValue(plan.codes[i]!, obj[name]) : null;
+    values[i] = converted === undefined ? null : converted;
+  }
+  return plan.makeRow(values);
+}
+
+/**
+ * Converts a parsed JSON value (from `JSON.parse` of one line) to a row of the schema.
+ * Returns the row, or a string saying why the value does not fit (rows are never strings).
+ */
+export function rowFromJsonValue(value: unknown, fields: readonly JsonlField[]): JsonlRow | string {
+  return fromValue(planFor(fields), value);
+}
+
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== C_SPACE && c !== C_TAB && c !== C_CR) return false;
+  }
+  return true;
+}
+
+function stripCr(text: string, start: number, end: number): string {
+  return text.slice(start, end > start && text.charCodeAt(end - 1) === C_CR ? end - 1 : end);
+}
+
+/** Reads one line by the reference path, appending to `rows` or `bad`. */
+function slowLine(plan: Plan, text: string, start: number, end: number, lineNo: number, rows: JsonlRow[], bad: BadLine[]): void {
+  if (isBlank(text, start, end)) return;
+  const raw = stripCr(text, start, end);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw) as unknown;
+  } catch (e) {
+    const reason = `invalid JSON: ${e instanceof Error ? e.message : String(e)}`;
+    bad.push({ line: lineNo, reason, raw, rowIndex: rows.length, row: null });
+    return;
+  }
+  const result = fromValue(plan, value);
+  if (typeof result !== 'string') {
+    rows.push(result);
+    return;
+  }
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const row = isObject ? partialRow(plan, value as Record<string, unknown>) : null;
+  bad.push({ line: lineNo, reason: result, raw, rowIndex: rows.length, row });
+}
+
+function firstLineStart(text: string): number {
+  return text.length > 0 && text.charCodeAt(0) === C_BOM ? 1 : 0;
+}
+
+/**
+ * Reference reader: `JSON.parse` per non-blank line, then `rowFromJsonValue`.
+ * Same results as `scanJsonLines`, usually slower.
+ */
+export function parseJsonLinesReference(text: string, fields: readonly JsonlField[]): JsonlResult {
+  const plan = planFor(fields);
+  const rows: JsonlRow[] = [];
+  const bad: BadLine[] = [];
+  const len = text.length;
+  let start = firstLineStart(text);
+  let lineNo = 1;
+  while (start <= len) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = len;
+    slowLine(plan, text, start, end, lineNo, rows, bad);
+    start = end + 1;
+    lineNo++;
+  }
+  return { rows, bad };
+}
+
+// ---------------------------------------------------------------------------------------
+// ISO-8601 timestamps.
+
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - C_0;
+  const b = s.charCodeAt(i + 1) - C_0;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Days from 1970-01-01 to the given civil date (proleptic Gregorian). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/**
+ * Parses `YYYY-MM-DDTHH:mm:ss[.fraction](Z|±HH:mm|±HHmm)` in `s[start, end)` to epoch ms
+ * (fraction truncated to ms); NaN if the text is not exactly that or names no real instant.
+ */
+export function parseIsoMillis(s: string, start: number, end: number): number {
+  if (end - start < 20) return NaN;
+  const y1 = digits2(s, start);
+  const y2 = digits2(s, start + 2);
+  if (y1 < 0 || y2 < 0 || s.charCodeAt(start + 4) !== C_MINUS || s.charCodeAt(start + 7) !== C_MINUS) return NaN;
+  const month = digits2(s, start + 5);
+  const day = digits2(s, start + 8);
+  if (s.charCodeAt(start + 10) !== C_UPPER_T) return NaN;
+  const hour = digits2(s, start + 11);
+  const minute = digits2(s, start + 14);
+  const second = digits2(s, start + 17);
+  if (s.charCodeAt(start + 13) !== C_COLON || s.charCodeAt(start + 16) !== C_COLON) return NaN;
+  const year = y1 * 100 + y2;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
+  let i = start + 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === C_DOT) {
+    i++;
+    const fracStart = i;
+    while (i < end) {
+      const c = s.charCodeAt(i) - C_0;
+      if (c < 0 || c > 9) break;
+      if (i - fracStart < 3) ms = ms * 10 + c;
+      i++;
+    }
+    const count = i - fracStart;
+    if (count === 0 || count > 9) return NaN;
+    if (count === 1) ms *= 100;
+    else if (count === 2) ms *= 10;
+  }
+  let offsetMinutes: number;
+  const z = s.charCodeAt(i);
+  if (z === C_UPPER_Z) {
+    if (i + 1 !== end) return NaN;
+    offsetMinutes = 0;
+  } else if (z === C_PLUS || z === C_MINUS) {
+    const oh = digits2(s, i + 1);
+    let om: number;
+    if (i + 6 === end && s.charCodeAt(i + 3) === C_COLON) om = digits2(s, i + 4);
+    else if (i + 5 === end) om = digits2(s, i + 3);
+    else return NaN;
+    if (oh < 0 || oh > 18 || om < 0 || om > 59 || (oh === 18 && om !== 0)) return NaN;
+    offsetMinutes = (oh * 60 + om) * (z === C_MINUS ? -1 : 1);
+  } else {
+    return NaN;
+  }
+  const days = daysFromCivil(year, month, day);
+  const result = ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60000 + second * 1000 + ms;
+  return result >= -MAX_DATE_MS && result <= MAX_DATE_MS ? result : NaN;
+}
+
+// ---------------------------------------------------------------------------------------
+// Fast path.
+
+/** Position after a valid JSON string starting at the quote at `i`, or -1. Escapes allowed. */
+function skipString(text: string, i: number, end: number): number {
+  i++;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === C_QUOTE) return i + 1;
+    if (c < C_SPACE) return -1;
+    if (c === C_BACKSLASH) {
+      const e = text.charCodeAt(i + 1);
+      if (e === 117 /* u */) {
+        for (let k = i + 2; k < i + 6; k++) {
+          const h = text.charCodeAt(k);
+          if (!((h >= C_0 && h <= C_9) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102))) return -1;
+        }
+        i += 6;
+        continue;
+      }
+      if (e === C_QUOTE || e === C_BACKSLASH || e === 47 || e === 98 || e === C_LOWER_F || e === C_LOWER_N || e === 114 || e === C_LOWER_T) {
+        i += 2;
+        continue;
+      }
+      return -1;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** Position after a valid JSON number starting at `i`, or -1. */
+function skipNumber(text: string, i: number, end: number): number {
+  if (text.charCodeAt(i) === C_MINUS) i++;
+  let c = text.charCodeAt(i);
+  if (c === C_0) {
+    i++;
+  } else if (c > C_0 && c <= C_9) {
+    do i++;
+    while (i < end && (c = text.charCodeAt(i)) >= C_0 && c <= C_9);
+  } else {
+    return -1;
+  }
+  if (i < end && text.charCodeAt(i) === C_DOT) {
+    i++;
+    const s = i;
+    while (i < end && (c = text.charCodeAt(i)) >= C_0 && c <= C_9) i++;
+    if (i === s) return -1;
+  }
+  c = text.charCodeAt(i);
+  if (i < end && (c === C_LOWER_E || c === C_UPPER_E)) {
+    i++;
+    c = text.charCodeAt(i);
+    if (c === C_PLUS || c === C_MINUS) i++;
+    const s = i;
+    while (i < end && (c = text.charCodeAt(i)) >= C_0 && c <= C_9) i++;
+    if (i === s) return -1;
+  }
+  return i;
+}
+
+function skipLiteral(text: string, i: number, end: number, word: string): number {
+  return i + word.length <= end && text.startsWith(word, i) ? i + word.length : -1;
+}
+
+function skipWs(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c !== C_SPACE && c !== C_TAB && c !== C_CR) break;
+    i++;
+  }
+  return i;
+}
+
+/** Position after a valid JSON value starting at `i` (no leading whitespace), or -1. */
+function skipValue(text: string, i: number, end: number, depth: number): number {
+  if (i >= end) return -1;
+  const c = text.charCodeAt(i);
+  if (c === C_QUOTE) return skipString(text, i, end);
+  if (c === C_MINUS || (c >= C_0 && c <= C_9)) return skipNumber(text, i, end);
+  if (c === C_LOWER_T) return skipLiteral(text, i, end, 'true');
+  if (c === C_LOWER_F) return skipLiteral(text, i, end, 'false');
+  if (c === C_LOWER_N) return skipLiteral(text, i, end, 'null');
+  if (depth >= MAX_SKIP_DEPTH) return -1;
+  if (c === C_LBRACKET) {
+    i = skipWs(text, i + 1, end);
+    if (text.charCodeAt(i) === C_RBRACKET) return i + 1;
+    for (;;) {
+      i = skipValue(text, i, end, depth + 1);
+      if (i < 0) return -1;
+      i = skipWs(text, i, end);
+      const d = text.charCodeAt(i);
+      if (d === C_RBRACKET) return i + 1;
+      if (d !== C_COMMA) return -1;
+      i = skipWs(text, i + 1, end);
+    }
+  }
+  if (c === C_LBRACE) {
+    i = skipWs(text, i + 1, end);
+    if (text.charCodeAt(i) === C_RBRACE) return i + 1;
+    for (;;) {
+      if (text.charCodeAt(i) !== C_QUOTE) return -1;
+      i = skipString(text, i, end);
+      if (i < 0) return -1;
+      i = skipWs(text, i, end);
+      if (text.charCodeAt(i) !== C_COLON) return -1;
+      i = skipValue(text, skipWs(text, i + 1, end), end, depth + 1);
+      if (i < 0) return -1;
+      i = skipWs(text, i, end);
+      const d = text.charCodeAt(i);
+      if (d === C_RBRACE) return i + 1;
+      if (d !== C_COMMA) return -1;
+      i = skipWs(text, i + 1, end);
+    }
+  }
+  return -1;
+}
+
+/**
+ * Reads a JSON integer at `i` with at most 15 digits and no fraction or exponent.
+ * Writes the value to `out[0]` and returns the position after it, or -1 (leave it to the
+ * reference path).
+ */
+function readSmallInt(text: string, i: number, end: number, out: Float64Array): number {
+  let neg = false;
+  if (text.charCodeAt(i) === C_MINUS) {
+    neg = true;
+    i++;
+  }
+  const s = i;
+  let v = 0;
+  let c = 0;
+  while (i < end && (c = text.charCodeAt(i) - C_0) >= 0 && c <= 9) {
+    v = v * 10 + c;
+    i++;
+  }
+  const count = i - s;
+  if (count === 0 || count > 15 || (count > 1 && text.charCodeAt(s) === C_0)) return -1;
+  if (i < end) {
+    const d = text.charCodeAt(i);
+    if (d === C_DOT || d === C_LOWER_E || d === C_UPPER_E) return -1;
+  }
+  out[0] = neg ? -v : v;
+  return i;
+}
+
+/** End of an escape-free, control-free string starting at the quote at `i` (index of closing quote), or -1. */
+function plainStringEnd(text: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === C_QUOTE) return j;
+    if (c === C_BACKSLASH || c < C_SPACE) return -1;
+  }
+  return -1;
+}
+
+/**
+ * Tries the fast path on the line starting at `start` (which is not '\n').
+ * Returns the index of the line's '\n' (or `len`) on success, having pushed a row; -1 to
+ * send the line to the reference path.
+ */
+function fastLine(plan: Plan, text: string, start: number, len: number, values: unknown[], seen: Int32Array, stamp: number, num: Float64Array, rows: JsonlRow[]): number {
+  if (text.charCodeAt(start) !== C_LBRACE) return -1;
+  const n = plan.n;
+  const prefixes = plan.prefixes;
+  const codes = plan.codes;
+  for (let k = 0; k < n; k++) values[k] = null;
+  let i = start + 1;
+  let next = 0; // the schema field expected next, to try its prefix first
+  if (text.charCodeAt(i) === C_RBRACE) {
+    i++;
+  } else {
+    for (;;) {
+      if (text.charCodeAt(i) !== C_QUOTE) return -1;
+      let field = -1;
+      if (next < n && text.startsWith(prefixes[next]!, i)) {
+        field = next;
+        i += prefixes[next]!.length;
+      } else {
+        const q = plainStringEnd(text, i, len);
+        if (q < 0 || text.charCodeAt(q + 1) !== C_COLON) return -1;
+        if (n > 0) {
+          const f = plan.byName.get(text.slice(i + 1, q));
+          if (f !== undefined) field = f;
+        }
+        i = q + 2;
+      }
+      if (field < 0) {
+        i = skipValue(text, i, len, 0);
+        if (i < 0) return -1;
+      } else {
+        if (seen[field] === stamp) return -1; // repeated key: let JSON.parse decide which wins
+        seen[field] = stamp;
+        next = field + 1;
+        const c = text.charCodeAt(i);
+        if (c === C_LOWER_N) {
+          if (!text.startsWith('null', i)) return -1;
+          i += 4; // values[field] is already null
+        } else {
+          switch (codes[field]) {
+            case TYPE_TIMESTAMP: {
+              if (c === C_QUOTE) {
+                const q = plainStringEnd(text, i, len);
+                if (q < 0) return -1;
+                const ms = parseIsoMillis(text, i + 1, q);
+                if (Number.isNaN(ms)) return -1;
+                values[field] = ms;
+                i = q + 1;
+              } else {
+                i = readSmallInt(text, i, len, num);
+                if (i < 0) return -1;
+                const ms = num[0]! * 1000;
+                if (ms < -MAX_DATE_MS || ms > MAX_DATE_MS) return -1;
+                values[field] = ms;
+              }
+              break;
+            }
+            case TYPE_STRING: {
+              if (c !== C_QUOTE) return -1;
+              const q = plainStringEnd(text, i, len);
+              if (q < 0) return -1;
+              values[field] = text.slice(i + 1, q);
+              i = q + 1;
+              break;
+            }
+            case TYPE_LONG:
+            case TYPE_INT: {
+              i = readSmallInt(text, i, len, num);
+              if (i < 0) return -1;
+              const v = num[0]!;
+              if (codes[field] === TYPE_INT && (v < INT_MIN || v > INT_MAX)) return -1;
+              values[field] = v;
+              break;
+            }
+            case TYPE_DOUBLE: {
+              const s = i;
+              i = skipNumber(text, i, len);
+              if (i < 0) return -1;
+              values[field] = +text.slice(s, i);
+              break;
+            }
+            default: {
+              // TYPE_BOOLEAN
+              if (c === C_LOWER_T && text.startsWith('true', i)) {
+                values[field] = true;
+                i += 4;
+              } else if (c === C_LOWER_F && text.startsWith('false', i)) {
+                values[field] = false;
+                i += 5;
+              } else {
+                return -1;
+              }
+            }
+          }
+        }
+      }
+      const d = text.charCodeAt(i);
+      if (d === C_COMMA) {
+        i++;
+        continue;
+      }
+      if (d !== C_RBRACE) return -1;
+      i++;
+      break;
+    }
+  }
+  if (i < len) {
+    let c = text.charCodeAt(i);
+    if (c === C_CR) c = text.charCodeAt(++i);
+    if (i < len && c !== C_LF) return -1;
+  }
+  rows.push(plan.makeRow(values));
+  return i;
+}
+
+/**
+ * Reads JSON-lines `text` against `fields`: one row per non-blank line that is a JSON object
+ * whose schema fields fit their types; every other non-blank line is reported in `bad`.
+ * Same results as `parseJsonLinesReference` (see the module comment for the rules), faster on lines
+ * in the usual compact shape. Pass the same `fields` array on every call to reuse the
+ * prepared schema.
+ */
+export function scanJsonLines(text: string, fields: readonly JsonlField[]): JsonlResult {
+  const plan = planFor(fields);
+  const rows: JsonlRow[] = [];
+  const bad: BadLine[] = [];
+  const values: unknown[] = new Array<unknown>(plan.n).fill(null);
+  const seen = new Int32Array(plan.n);
+  const num = new Float64Array(1);
+  const len = text.length;
+  let start = firstLineStart(text);
+  let lineNo = 1;
+  while (start < len) {
+    if (text.charCodeAt(start) !== C_LF) {
+      let end = fastLine(plan, text, start, len, values, seen, lineNo, num, rows);
+      if (end < 0) {
+        end = text.indexOf('\n', start);
+        if (end < 0) end = len;
+        slowLine(plan, text, start, end, lineNo, rows, bad);
+      }
+      start = end;
+    }
+    start++;
+    lineNo++;
+  }
+  return { rows, bad };
+}

@@ -1,0 +1,479 @@
+import fc from 'fast-check';
+import {
+  parseIsoMillis,
+  parseJsonLinesReference,
+  rowFromJsonValue,
+  scanJsonLines,
+  type JsonlField,
+  type JsonlResult,
+} from '../../src/jsonl/fast-scan.js';
+
+const EVENTS: readonly JsonlField[] = [
+  { name: 'time', type: 'timestamp' },
+  { name: 'action', type: 'string' },
+];
+
+const ALL: readonly JsonlField[] = [
+  { name: 'ts', type: 'timestamp' },
+  { name: 's', type: 'string' },
+  { name: 'l', type: 'long' },
+  { name: 'i', type: 'int' },
+  { name: 'd', type: 'double' },
+  { name: 'b', type: 'boolean' },
+];
+
+/** Both readers, checked against each other on every call. */
+function read(text: string, fields: readonly JsonlField[]): JsonlResult {
+  const fast = scanJsonLines(text, fields);
+  expect(fast).toEqual(parseJsonLinesReference(text, fields));
+  return fast;
+}
+
+// ---------------------------------------------------------------------------------------
+// An oracle written independently of the module: JSON.parse per line, then the type rules.
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+
+function oracleIso(s: string): number | undefined {
+  const m = ISO.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, se, frac, zone] = m;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(se), Number((frac ?? '').padEnd(3, '0').slice(0, 3)));
+  // Reject rolled-over fields (Feb 30, hour 24, second 60, ...).
+  if (
+    date.getUTCFullYear() !== Number(y) ||
+    date.getUTCMonth() !== Number(mo) - 1 ||
+    date.getUTCDate() !== Number(d) ||
+    date.getUTCHours() !== Number(h) ||
+    date.getUTCMinutes() !== Number(mi) ||
+    date.getUTCSeconds() !== Number(se)
+  ) {
+    return undefined;
+  }
+  let offset = 0;
+  if (zone !== 'Z') {
+    const digits = zone!.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2));
+    if (oh > 18 || om > 59 || (oh === 18 && om > 0)) return undefined;
+    offset = (oh * 60 + om) * (zone![0] === '-' ? -1 : 1);
+  }
+  const ms = date.getTime() - offset * 60000;
+  return Math.abs(ms) <= 8.64e15 ? ms : undefined;
+}
+
+function oracleValue(type: JsonlField['type'], v: unknown): { ok: boolean; value?: unknown } {
+  if (v === null) return { ok: true, value: null };
+  switch (type) {
+    case 'timestamp':
+      if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v * 1000) <= 8.64e15) return { ok: true, value: v * 1000 };
+      if (typeof v === 'string') {
+        const ms = oracleIso(v);
+        return ms === undefined ? { ok: false } : { ok: true, value: ms };
+      }
+      return { ok: false };
+    case 'string':
+      return { ok: true, value: typeof v === 'string' ? v : JSON.stringify(v) };
+    case 'long':
+      return typeof v === 'number' && Number.isSafeInteger(v) ? { ok: true, value: v } : { ok: false };
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 ? { ok: true, value: v } : { ok: false };
+    case 'double':
+      return typeof v === 'number' ? { ok: true, value: v } : { ok: false };
+    case 'boolean':
+      return typeof v === 'boolean' ? { ok: true, value: v } : { ok: false };
+  }
+}
+
+interface OracleResult {
+  rows: Record<string, unknown>[];
+  bad: { line: number; raw: string; rowIndex: number; row: Record<string, unknown> | null }[];
+}
+
+function oracle(text: string, fields: readonly JsonlField[]): OracleResult {
+  const rows: Record<string, unknown>[] = [];
+  const bad: OracleResult['bad'] = [];
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  body.split('\n').forEach((line, idx) => {
+    if (/^[ \t\r]*$/.test(line)) return;
+    const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      bad.push({ line: idx + 1, raw, rowIndex: rows.length, row: null });
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      bad.push({ line: idx + 1, raw, rowIndex: rows.length, row: null });
+      return;
+    }
+    const row: Record<string, unknown> = {};
+    let ok = true;
+    for (const f of fields) {
+      const present = Object.prototype.hasOwnProperty.call(parsed, f.name);
+      const r = oracleValue(f.type, present ? (parsed as Record<string, unknown>)[f.name] : null);
+      if (!r.ok) ok = false;
+      Object.defineProperty(row, f.name, { value: r.ok ? r.value : null, enumerable: true, writable: true, configurable: true });
+    }
+    if (ok) rows.push(row);
+    else bad.push({ line: idx + 1, raw, rowIndex: rows.length, row });
+  });
+  return { rows, bad };
+}
+
+function checkAgainstOracle(text: string, fields: readonly JsonlField[]): void {
+  const got = read(text, fields);
+  const want = oracle(text, fields);
+  expect(got.rows).toEqual(want.rows);
+  expect(got.bad.map(({ line, raw, rowIndex, row }) => ({ line, raw, rowIndex, row }))).toEqual(want.bad);
+  for (const b of got.bad) expect(b.reason.length).toBeGreaterThan(0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Generators: lines as text, built from JSON fragments.
+
+const ws = fc.constantFrom('', '', '', ' ', '  ', '\t', '\r', ' \t ');
+
+/** A JSON string literal, sometimes with needless \u escapes or escaped slashes. */
+const stringLiteral = fc
+  .tuple(
+    fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('Open', 'Close', '', '"', '\\', '/', 'a\nb', '\u2028', '\ud800', 'é', '😀'),
+    ),
+    fc.constantFrom(0, 0, 0, 1, 2),
+  )
+  .map(([s, mode]) => {
+    const json = JSON.stringify(s);
+    if (mode === 1) {
+      return '"' + [...s].map((ch) => (ch.length === 1 ? '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0') : JSON.stringify(ch).slice(1, -1))).join('') + '"';
+    }
+    if (mode === 2) return json.replace(/\//g, '\\/');
+    return json;
+  });
+
+const isoString = fc
+  .tuple(
+    fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+    fc.constantFrom('', '.5', '.12', '.123', '.123456', '.123456789'),
+    fc.constantFrom('Z', '+05:30', '-08:00', '+0000', '-1800', '+18:00', '+19:00', '+05', 'z', ''),
+    fc.constantFrom('T', 'T', 'T', ' ', 't'),
+  )
+  .map(([d, frac, zone, sep]) => {
+    const iso = d.toISOString().slice(0, 19).replace('T', sep);
+    return JSON.stringify(iso + frac + zone);
+  });
+
+const badIsoString = fc.constantFrom(
+  '"2016-02-30T00:00:00Z"',
+  '"2016-02-29T00:00:00Z"',
+  '"2015-02-29T00:00:00Z"',
+  '"2016-07-26T24:00:00Z"',
+  '"2016-07-26T23:60:00Z"',
+  '"2016-07-26T23:59:60Z"',
+  '"2016-07-26T02:45Z"',
+  '"2016-07-26"',
+  '"2016-7-26T02:45:07Z"',
+  '"2016-07-26T02:45:07.Z"',
+  '"2016-07-26T02:45:07.1234567890Z"',
+  '"2016-07-26T02:45:07Z "',
+  '"1469501107"',
+  '"+2016-07-26T02:45:07Z"',
+);
+
+const integerText = fc.oneof(
+  fc.integer({ min: -(2 ** 31) - 2, max: 2 ** 31 + 1 }).map(String),
+  fc.maxSafeInteger().map(String),
+  fc.integer({ min: -8.64e12 - 3, max: 8.64e12 + 3 }).map(String),
+  fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }).map(String),
+  fc.constantFrom('0', '-0', '1469501107', '2147483647', '2147483648', '-2147483648', '-2147483649', '9007199254740991', '9007199254740992', '8640000000000', '8640000000001', '-8640000000000', '-8640000000001'),
+);
+
+const numberText = fc.oneof(
+  integerText,
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
+  fc.constantFrom('1.0', '1.5', '-0.0', '1e3', '1E+2', '2.5e-3', '1e400', '-1e400', '0.1', '1469501107.000', '1469501107.5'),
+);
+
+const invalidNumberText = fc.constantFrom('01', '-', '1.', '.5', '1e', '+1', '0x10', 'NaN', 'Infinity', '1_000', '--1', '1.e3');
+
+/** Any JSON value as compact text (via JSON.stringify; strings may carry escapes). */
+const anyJson = fc.oneof(
+  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+  { weight: 1, arbitrary: stringLiteral },
+  { weight: 1, arbitrary: numberText },
+);
+
+/** Nested JSON with whitespace between tokens (no '\n'). */
+const spacedJson = fc
+  .tuple(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(' ', '\t', ' \r '))
+  .map(([v, pad]) => (JSON.stringify(v, null, 1) ?? 'null').replace(/\n */g, pad));
+
+function valueFor(type: JsonlField['type']): fc.Arbitrary<string> {
+  const good: Record<JsonlField['type'], fc.Arbitrary<string>> = {
+    timestamp: fc.oneof(integerText, isoString, badIsoString, numberText),
+    string: fc.oneof(stringLiteral, stringLiteral, anyJson, spacedJson),
+    long: fc.oneof(integerText, numberText),
+    int: fc.oneof(integerText, numberText),
+    double: fc.oneof(numberText, numberText, integerText),
+    boolean: fc.constantFrom('true', 'false', 'true', 'false', '"true"', '1', 'True'),
+  };
+  return fc.oneof(
+    { weight: 12, arbitrary: good[type] },
+    { weight: 2, arbitrary: fc.constant('null') },
+    { weight: 1, arbitrary: anyJson },
+    { weight: 1, arbitrary: invalidNumberText },
+  );
+}
+
+type Member = { key: string; value: string };
+
+/** A key as written: usually plain, sometimes with escapes that still decode to the name. */
+const keyText = (name: string): fc.Arbitrary<string> =>
+  fc.constantFrom(0, 0, 0, 0, 0, 1).map((mode) =>
+    mode === 0 || name.length === 0
+      ? JSON.stringify(name)
+      : '"\\u' + name.charCodeAt(0).toString(16).padStart(4, '0') + JSON.stringify(name).slice(2),
+  );
+
+const extraMember: fc.Arbitrary<Member> = fc
+  .tuple(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'x', 'nested', 'tim', 'times', 'Time')), fc.oneof(anyJson, spacedJson))
+  .map(([k, value]) => ({ key: JSON.stringify(k), value }));
+
+/** One line: an object built from the schema's fields (some missing, some repeated, extras). */
+function objectLine(fields: readonly JsonlField[]): fc.Arbitrary<string> {
+  const members = fc.tuple(
+    ...fields.map((f) =>
+      fc.tuple(fc.constantFrom(1, 1, 1, 1, 1, 1, 0, 2), keyText(f.name), valueFor(f.type), valueFor(f.type)).map(([count, key, v1, v2]) => {
+        const out: Member[] = [];
+        if (count >= 1) out.push({ key, value: v1 });
+        if (count === 2) out.push({ key, value: v2 });
+        return out;
+      }),
+    ),
+  );
+  return fc
+    .record({
+      members,
+      extras: fc.array(extraMember, { maxLength: 3 }),
+      shuffle: fc.constantFrom(false, false, true),
+      seed: fc.nat(),
+      spaced: fc.constantFrom(false, false, false, true),
+      pads: fc.array(ws, { minLength: 64, maxLength: 64 }),
+    })
+    .map(({ members, extras, shuffle, seed, spaced, pads }) => {
+      let all: Member[] = members.flat();
+      // Extras go at the end, start or between members, picked by the seed.
+      for (const [k, e] of extras.entries()) all.splice((seed + k * 7) % (all.length + 1), 0, e);
+      if (shuffle) {
+        all = all
+          .map((m, k) => ({ m, key: (seed * 31 + k * 17) % 101 }))
+          .sort((x, y) => x.key - y.key)
+          .map((x) => x.m);
+      }
+      let p = 0;
+      const pad = (): string => (spaced ? pads[p++ % pads.length]! : '');
+      return pad() + '{' + all.map((m) => pad() + m.key + pad() + ':' + pad() + m.value + pad()).join(',') + '}' + pad();
+    });
+}
+
+/** A line with one random edit: a character dropped, inserted or the line cut short. */
+function mangled(line: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc
+    .tuple(line, fc.nat(), fc.constantFrom('drop', 'insert', 'cut'), fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '\\', ' ', '0', 'a', '-', '.', '\t', '\u0001'))
+    .map(([s, at, how, ch]) => {
+      const k = s.length === 0 ? 0 : at % s.length;
+      if (how === 'drop') return s.slice(0, k) + s.slice(k + 1);
+      if (how === 'insert') return s.slice(0, k) + ch + s.slice(k);
+      return s.slice(0, k);
+    });
+}
+
+function lineOf(fields: readonly JsonlField[]): fc.Arbitrary<string> {
+  const obj = objectLine(fields);
+  return fc.oneof(
+    { weight: 14, arbitrary: obj },
+    { weight: 3, arbitrary: mangled(obj) },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)) },
+    { weight: 1, arbitrary: fc.constantFrom('', '', ' ', '\t', '\r', '[]', '{}', 'null', '"{}"', '{"a":1}{"b":2}', '{"time":1}x', 'x') },
+  );
+}
+
+function textOf(fields: readonly JsonlField[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.array(lineOf(fields), { maxLength: 12 }), fc.constantFrom('\n', '\n', '\r\n'), fc.boolean(), fc.constantFrom(false, false, false, true))
+    .map(([lines, eol, trailing, bom]) => (bom ? '\uFEFF' : '') + lines.join(eol) + (trailing && lines.length > 0 ? eol : ''));
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe('scanJsonLines', () => {
+  it('reads the events shape', () => {
+    const text = '{"time":1469501107,"action":"Open"}\n{"time":1469501108,"action":"Close"}\n';
+    expect(read(text, EVENTS)).toEqual({
+      rows: [
+        { time: 1469501107000, action: 'Open' },
+        { time: 1469501108000, action: 'Close' },
+      ],
+      bad: [],
+    });
+  });
+
+  it('handles missing fields, nulls, extra and nested fields, reordered keys, whitespace, escapes', () => {
+    const text = [
+      '{"action":"Open"}',
+      '{"time":null,"action":null}',
+      '{"x":{"y":[1,{"z":"}"}],"w":"\\""},"time":-5,"more":[true,false,null,-1.5e-3],"action":"Open"}',
+      ' { "action" : "Cl\\u006fse" ,\t"time" : 7 } \r',
+      '{"action":"a\\"b\\\\c\\/d\\n","time":0}',
+      '{"ti\\u006de":1,"action":"😀 é"}',
+      '{}',
+    ].join('\n');
+    expect(read(text, EVENTS)).toEqual({
+      rows: [
+        { time: null, action: 'Open' },
+        { time: null, action: null },
+        { time: -5000, action: 'Open' },
+        { time: 7000, action: 'Close' },
+        { time: 0, action: 'a"b\\c/d\n' },
+        { time: 1000, action: '😀 é' },
+        { time: null, action: null },
+      ],
+      bad: [],
+    });
+  });
+
+  it('skips blank lines but counts them, and reports bad lines with reasons and positions', () => {
+    const text = '\uFEFF{"time":1,"action":"Open"}\n\n  \t\r\n{"time":"soon","action":"Open"}\n[1,2]\n{"time":2,"action":"Close"}\n{"time":3,\n"just a string"\n{"time":1.5}';
+    const { rows, bad } = read(text, EVENTS);
+    expect(rows).toEqual([
+      { time: 1000, action: 'Open' },
+      { time: 2000, action: 'Close' },
+    ]);
+    expect(bad.map(({ line, raw, rowIndex }) => ({ line, raw, rowIndex }))).toEqual([
+      { line: 4, raw: '{"time":"soon","action":"Open"}', rowIndex: 1 },
+      { line: 5, raw: '[1,2]', rowIndex: 1 },
+      { line: 7, raw: '{"time":3,', rowIndex: 2 },
+      { line: 8, raw: '"just a string"', rowIndex: 2 },
+      { line: 9, raw: '{"time":1.5}', rowIndex: 2 },
+    ]);
+    expect(bad[0]!.reason).toMatch(/^field "time": expected timestamp.*got "soon"$/);
+    expect(bad[1]!.reason).toBe('not a JSON object: [1,2]');
+    expect(bad[2]!.reason).toMatch(/^invalid JSON: /);
+    expect(bad[3]!.reason).toBe('not a JSON object: "just a string"');
+    expect(bad[4]!.reason).toMatch(/got 1\.5$/);
+    expect(bad.map((b) => b.row)).toEqual([{ time: null, action: 'Open' }, null, null, null, { time: null, action: null }]);
+  });
+
+  it('converts non-string values in a string column to their JSON text', () => {
+    const text = '{"action":{"a" : [1, 2.50, "x"]}}\n{"action":12}\n{"action":true}\n{"action":[]}\n{"action":1e3}';
+    expect(read(text, EVENTS).rows.map((r) => r.action)).toEqual(['{"a":[1,2.5,"x"]}', '12', 'true', '[]', '1000']);
+  });
+
+  it('applies the numeric rules per type', () => {
+    const line = (v: string): string => `{"ts":${v},"l":${v},"i":${v},"d":${v}}`;
+    const fields: readonly JsonlField[] = ALL.filter((f) => f.type !== 'string' && f.type !== 'boolean');
+    expect(read(line('2147483647'), fields).rows).toEqual([{ ts: 2147483647000, l: 2147483647, i: 2147483647, d: 2147483647 }]);
+    expect(read(line('-2147483648'), fields).rows).toEqual([{ ts: -2147483648000, l: -2147483648, i: -2147483648, d: -2147483648 }]);
+    expect(read(line('1e3'), fields).rows).toEqual([{ ts: 1e6, l: 1000, i: 1000, d: 1000 }]);
+    expect(read(line('-0'), fields).rows).toEqual([{ ts: -0, l: -0, i: -0, d: -0 }]);
+    expect(read('{"i":2147483648}', fields).bad).toHaveLength(1);
+    expect(read('{"l":9007199254740991}', fields).rows).toEqual([{ ts: null, l: 9007199254740991, i: null, d: null }]);
+    expect(read('{"l":9007199254740992}', fields).bad).toHaveLength(1);
+    expect(read('{"l":2.5}', fields).bad).toHaveLength(1);
+    expect(read('{"d":1e400}', fields).rows[0]!.d).toBe(Infinity);
+    expect(read('{"d":"1"}', fields).bad).toHaveLength(1);
+    expect(read('{"ts":8640000000000}', fields).rows[0]!.ts).toBe(8.64e15);
+    expect(read('{"ts":8640000000001}', fields).bad).toHaveLength(1);
+    expect(read('{"b":true}\n{"b":false}\n{"b":"true"}\n{"b":1}', [{ name: 'b', type: 'boolean' }])).toMatchObject({
+      rows: [{ b: true }, { b: false }],
+      bad: [{ line: 3 }, { line: 4 }],
+    });
+  });
+
+  it('reads ISO-8601 timestamps with a zone, strictly', () => {
+    const t = (s: string): unknown => {
+      const r = read(JSON.stringify({ time: s }), EVENTS);
+      return r.bad.length > 0 ? 'bad' : r.rows[0]!.time;
+    };
+    expect(t('2016-07-26T02:45:07Z')).toBe(1469501107000);
+    expect(t('2016-07-26T02:45:07.123456Z')).toBe(1469501107123);
+    expect(t('2016-07-26T02:45:07.5Z')).toBe(1469501107500);
+    expect(t('2016-07-26T08:15:07+05:30')).toBe(1469501107000);
+    expect(t('2016-07-26T08:15:07+0530')).toBe(1469501107000);
+    expect(t('2016-07-25T18:45:07-08:00')).toBe(1469501107000);
+    expect(t('0001-01-01T00:00:00Z')).toBe(Date.parse('0001-01-01T00:00:00Z'));
+    expect(t('2000-02-29T00:00:00Z')).toBe(Date.parse('2000-02-29T00:00:00Z'));
+    for (const s of ['2016-07-26T02:45:07', '2016-07-26 02:45:07Z', '2016-07-26', '1900-02-29T00:00:00Z', '2016-07-26T02:45:07z', '2016-07-26T02:45:07+19:00', 'July 26, 2016']) {
+      expect(t(s)).toBe('bad');
+    }
+    expect(parseIsoMillis('x2016-07-26T02:45:07Zx', 1, 21)).toBe(1469501107000);
+  });
+
+  it('lets the last of repeated keys win, as JSON.parse does', () => {
+    expect(read('{"time":"x","time":2,"action":"a","action":"b"}', EVENTS).rows).toEqual([{ time: 2000, action: 'b' }]);
+  });
+
+  it('supports field names that clash with Object.prototype', () => {
+    const fields: readonly JsonlField[] = [
+      { name: '__proto__', type: 'long' },
+      { name: 'constructor', type: 'string' },
+    ];
+    const { rows } = read('{"__proto__":1,"constructor":"c"}\n{}', fields);
+    expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+    expect(Object.entries(rows[0]!)).toEqual([
+      ['__proto__', 1],
+      ['constructor', 'c'],
+    ]);
+    expect(Object.entries(rows[1]!)).toEqual([
+      ['__proto__', null],
+      ['constructor', null],
+    ]);
+    expect(read('{"constructor":"c"}', EVENTS).rows).toEqual([{ time: null, action: null }]);
+  });
+
+  it('handles deep nesting in ignored fields', () => {
+    const deep = '['.repeat(100) + ']'.repeat(100);
+    expect(read(`{"x":${deep},"time":1}`, EVENTS).rows).toEqual([{ time: 1000, action: null }]);
+    expect(read(`{"x":${deep.slice(1)},"time":1}`, EVENTS).bad).toHaveLength(1);
+  });
+
+  it('works with wide schemas and an empty schema', () => {
+    const wide: JsonlField[] = Array.from({ length: 7 }, (_, k) => ({ name: `c${k}`, type: 'long' }));
+    expect(read('{"c6":6,"c0":0,"c3":3}', wide).rows).toEqual([{ c0: 0, c1: null, c2: null, c3: 3, c4: null, c5: null, c6: 6 }]);
+    expect(read('{"a":1}\n[]', [])).toMatchObject({ rows: [{}], bad: [{ line: 2 }] });
+  });
+
+  it('rejects an invalid schema', () => {
+    expect(() => scanJsonLines('', [{ name: 'a', type: 'date' as never }])).toThrow(TypeError);
+    expect(() => scanJsonLines('', [{ name: 'a', type: 'long' }, { name: 'a', type: 'int' }])).toThrow(TypeError);
+  });
+
+  it('rowFromJsonValue converts one parsed value', () => {
+    expect(rowFromJsonValue({ time: 1, action: 'Open', x: 1 }, EVENTS)).toEqual({ time: 1000, action: 'Open' });
+    expect(rowFromJsonValue(null, EVENTS)).toBe('not a JSON object: null');
+  });
+});
+
+describe('scanJsonLines equals JSON.parse per line (property)', () => {
+  it('on the events schema', () => {
+    fc.assert(fc.property(textOf(EVENTS), (text) => checkAgainstOracle(text, EVENTS)), { numRuns: 3000 });
+  });
+
+  it('on a schema with every type', () => {
+    fc.assert(fc.property(textOf(ALL), (text) => checkAgainstOracle(text, ALL)), { numRuns: 3000 });
+  });
+
+  it('on compact lines in schema order (the fast shape)', () => {
+    const line = fc
+      .record({ ts: fc.option(integerText, { nil: undefined }), s: fc.option(stringLiteral, { nil: undefined }), d: fc.option(numberText, { nil: undefined }) })
+      .map((r) => '{' + Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${v}`).join(',') + '}');
+    const fields = ALL.filter((f) => ['ts', 's', 'd'].includes(f.name));
+    fc.assert(fc.property(fc.array(line, { maxLength: 20 }), (lines) => checkAgainstOracle(lines.join('\n'), fields)), { numRuns: 2000 });
+  });
+});
