@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { MalformedRecordError } from './errors.js';
+import { scanJsonLines, type JsonlField } from './jsonl/fast-scan.js';
 import type { Schema, SourceColumnType } from './schema.js';
 
 /** Spark's `mode` option for malformed records. */
@@ -62,6 +63,50 @@ export function mismatch(value: unknown, type: SourceColumnType): string {
   return `${JSON.stringify(value)} is not ${article} ${type}`;
 }
 
+interface LineResult {
+  readonly row: Record<string, unknown>;
+  readonly reason: string | undefined;
+}
+
+/** The reference reading of one line: JSON.parse, then each field converted by `convertValue`. */
+function readLine(line: string, fields: Schema['fields']): LineResult {
+  const row: Record<string, unknown> = {};
+  let parsed: unknown;
+  let reason: string | undefined;
+  try {
+    parsed = JSON.parse(line);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) reason = 'not a JSON object';
+  } catch (e) {
+    reason = e instanceof Error ? e.message : 'not JSON';
+  }
+  if (reason !== undefined) {
+    for (const f of fields) row[f.name] = null;
+    return { row, reason };
+  }
+  const obj = parsed as Record<string, unknown>;
+  for (const f of fields) {
+    const raw = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined; // not `constructor` from the prototype
+    const value = convertValue(raw, f.type);
+    if (value !== INVALID) {
+      row[f.name] = value;
+    } else {
+      row[f.name] = null;
+      reason ??= `field ${f.name}: ${mismatch(raw, f.type)}`;
+    }
+  }
+  return { row, reason };
+}
+
+/** The schema's data fields (without the corrupt-record column), one stable array per schema and column name, as the scanner caches its plan per array. */
+const dataFieldsCache = new WeakMap<Schema, Map<string, readonly JsonlField[]>>();
+function dataFields(schema: Schema, corruptColumn: string): readonly JsonlField[] {
+  let byColumn = dataFieldsCache.get(schema);
+  if (byColumn === undefined) dataFieldsCache.set(schema, (byColumn = new Map()));
+  let fields = byColumn.get(corruptColumn);
+  if (fields === undefined) byColumn.set(corruptColumn, (fields = schema.fields.filter((f) => f.name !== corruptColumn)));
+  return fields;
+}
+
 /**
  * Parses JSON-lines text against a schema: one row per non-blank line, fields in schema order,
  * a missing field null, extra fields ignored. A line that is not a JSON object, or has a value
@@ -69,61 +114,41 @@ export function mismatch(value: unknown, type: SourceColumnType): string {
  * PERMISSIVE keeps a row whose unconvertible fields are null and, if the schema declares the
  * corrupt-record column, the raw line in it; DROPMALFORMED drops the line; FAILFAST throws
  * `MalformedRecordError` with the file and 1-based line number.
+ *
+ * Speed: the schema-driven scanner (`scanJsonLines`) reads the common compact lines without
+ * building an object per line (1.75-2x faster than JSON.parse per line, see bench/README.md);
+ * every line it does not accept is read again here by the reference path (`JSON.parse` +
+ * `convertValue`), which alone decides what is malformed, so the rules above hold whatever
+ * the scanner accepts.
  */
 export function parseJsonLines(text: string, schema: Schema, options: ParseOptions): ParsedFile {
-  const rows: Record<string, unknown>[] = [];
-  const fields = schema.fields.filter((f) => f.name !== options.columnNameOfCorruptRecord);
+  const fields = dataFields(schema, options.columnNameOfCorruptRecord);
   const hasCorruptColumn = fields.length !== schema.fields.length;
+  const scanned = scanJsonLines(text, fields);
+  if (scanned.bad.length === 0 && !hasCorruptColumn) return { rows: scanned.rows, numMalformedRows: 0 };
+
+  const rows: Record<string, unknown>[] = [];
   let malformed = 0;
-  let lineNo = 0;
-  let start = 0;
-  const n = text.length;
-  while (start <= n) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = n;
-    lineNo++;
-    let line = text.slice(start, end);
-    start = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') {
-      if (end === n) break;
-      continue;
+  let next = 0; // next scanned good row to copy
+  const takeGood = (upTo: number): void => {
+    for (; next < upTo; next++) {
+      const row = scanned.rows[next] as Record<string, unknown>;
+      if (hasCorruptColumn) row[options.columnNameOfCorruptRecord] = null;
+      rows.push(row);
     }
-    let parsed: unknown;
-    let reason: string | undefined;
-    try {
-      parsed = JSON.parse(line);
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) reason = 'not a JSON object';
-    } catch (e) {
-      reason = e instanceof Error ? e.message : 'not JSON';
-    }
-    const row: Record<string, unknown> = {};
-    if (reason === undefined) {
-      const obj = parsed as Record<string, unknown>;
-      for (const f of fields) {
-        const raw = obj[f.name];
-        const value = convertValue(raw, f.type);
-        if (value !== INVALID) {
-          row[f.name] = value;
-        } else {
-          row[f.name] = null;
-          reason ??= `field ${f.name}: ${mismatch(raw, f.type)}`;
-        }
-      }
-    } else {
-      for (const f of fields) row[f.name] = null;
-    }
+  };
+  for (const bad of scanned.bad) {
+    takeGood(bad.rowIndex);
+    const raw = bad.raw.endsWith('\r') ? bad.raw.slice(0, -1) : bad.raw;
+    const { row, reason } = readLine(raw, fields);
     if (reason !== undefined) {
       malformed++;
-      if (options.mode === 'FAILFAST') throw new MalformedRecordError(options.path, lineNo, reason, line);
-      if (options.mode === 'DROPMALFORMED') {
-        if (end === n) break;
-        continue;
-      }
+      if (options.mode === 'FAILFAST') throw new MalformedRecordError(options.path, bad.line, reason, raw);
+      if (options.mode === 'DROPMALFORMED') continue;
     }
-    if (hasCorruptColumn) row[options.columnNameOfCorruptRecord] = reason === undefined ? null : line;
+    if (hasCorruptColumn) row[options.columnNameOfCorruptRecord] = reason === undefined ? null : raw;
     rows.push(row);
-    if (end === n) break;
   }
+  takeGood(scanned.rows.length);
   return { rows, numMalformedRows: malformed };
 }

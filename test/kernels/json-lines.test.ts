@@ -61,6 +61,28 @@ describe('fields and types', () => {
     expect(numMalformedRows).toBe(0);
   });
 
+  it('gives null for a missing field named like an Object.prototype member', () => {
+    const schema = parseSchema('constructor STRING, toString STRING, n LONG');
+    // The second line takes the reference path (whitespace), the first the scanner's fast path.
+    const { rows } = parse('{"n":1}\n{ "n" : 2 }\n', schema);
+    expect(rows).toEqual([
+      { constructor: null, toString: null, n: 1 },
+      { constructor: null, toString: null, n: 2 },
+    ]);
+  });
+
+  it('reads lines the fast scanner passes on (whitespace, escapes, zoneless ISO) exactly as compact ones', () => {
+    const { rows, numMalformedRows } = parse(
+      '{"time":1469501107,"action":"Open"}\n{ "time" : 1469501107 , "action" : "Op\\u0065n" }\n{"time":"2016-07-26T02:45:07","action":"Open"}\n',
+    );
+    expect(rows).toEqual([
+      { time: 1469501107000, action: 'Open' },
+      { time: 1469501107000, action: 'Open' },
+      { time: 1469501107000, action: 'Open' },
+    ]);
+    expect(numMalformedRows).toBe(0);
+  });
+
   it('puts the fields in schema order', () => {
     const { rows } = parse('{"action":"Close","time":0}');
     expect(Object.keys(rows[0] ?? {})).toEqual(['time', 'action']);
