@@ -45,3 +45,8 @@ export function checkFlag<T>(flag: string, raw: string, check: () => T): T {
     throw e;
   }
 }
+
+/** A `--sql` statement the SQL engine refused (syntax, unknown table or column, not a SELECT): names the flag, the statement and the engine's reason. */
+export function sqlFlagError(statement: string, e: Error): CliUsageError {
+  return new CliUsageError(`invalid --sql ${JSON.stringify(statement)}: ${e.message}`, '--sql', statement);
+}

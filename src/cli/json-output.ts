@@ -8,6 +8,8 @@ export interface JsonTriggerLine {
   readonly files: readonly string[];
   readonly numInputRows: number;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
+  /** With `--sql`: each statement's result over the table after this trigger (or its error). */
+  readonly sql?: readonly ({ readonly statement: string; readonly rows: readonly Record<string, unknown>[] } | { readonly statement: string; readonly error: string })[];
 }
 
 /** A result row with its timestamps and window bounds as ISO-8601 UTC strings. */
@@ -26,13 +28,20 @@ function isWindow(v: unknown): v is { start: number; end: number } {
   return typeof v === 'object' && v !== null && typeof (v as { start?: unknown }).start === 'number' && typeof (v as { end?: unknown }).end === 'number';
 }
 
-/** The line for one trigger (without the newline). */
-export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, ColumnType>>): string {
+/** The line for one trigger (without the newline); `sql` only when the command has `--sql` statements. */
+export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, ColumnType>>, withSql = false): string {
   const line: JsonTriggerLine = {
     batchId: t.progress.batchId,
     files: t.progress.files,
     numInputRows: t.progress.numInputRows,
     rows: t.rows.map((r) => jsonRow(r, schema)),
+    ...(withSql
+      ? {
+          sql: t.sql.map((o) =>
+            'result' in o ? { statement: o.statement, rows: o.result.rows.map((r) => jsonRow(r, o.result.schema)) } : { statement: o.statement, error: o.error },
+          ),
+        }
+      : {}),
   };
   return JSON.stringify(line);
 }

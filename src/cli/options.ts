@@ -9,7 +9,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { parseTrigger, throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
 import { durationMs } from '../duration.js';
 import { parseSchema, type Schema } from '../schema.js';
-import { CliUsageError, checkFlag, flagValueError } from './errors.js';
+import { prepareSql, type PreparedSql } from '../sql/index.js';
+import { StructuredRxError } from '../errors.js';
+import { CliUsageError, checkFlag, flagValueError, sqlFlagError } from './errors.js';
 
 export type CliOutputMode = 'complete' | 'update';
 
@@ -37,6 +39,8 @@ export interface CliOptions {
   readonly watch: boolean;
   readonly queryName: string;
   readonly json: boolean;
+  /** `--sql` statements, in the order given, parsed once. */
+  readonly sql: readonly PreparedSql[];
 }
 
 /** What the command line asks for: a run, or text to print (help, version). */
@@ -75,6 +79,7 @@ interface RawFlags {
   watch?: boolean;
   queryName: string;
   json?: boolean;
+  sql: PreparedSql[];
 }
 
 /**
@@ -119,6 +124,16 @@ const parseQueryName = flagParser('--query-name', (raw) => {
   return raw;
 });
 
+/** `--sql`, repeatable: each statement is parsed when the command line is read, so a syntax error is a usage error. */
+function collectSql(raw: string, previous: PreparedSql[] | undefined): PreparedSql[] {
+  try {
+    return [...(previous ?? []), prepareSql(raw)];
+  } catch (e) {
+    if (e instanceof StructuredRxError) throw sqlFlagError(raw, e);
+    throw e;
+  }
+}
+
 /** An option with a value, its parser, and a default shown in --help as typed. */
 function valueOption<T>(flags: string, description: string, parse: (raw: string) => T, defaultText?: string): Option {
   const option = new Option(flags, description).argParser(parse);
@@ -154,6 +169,14 @@ function declareFlags(context: CommandContext): Command {
     .option('--watch', 'keep running for files that arrive later; Ctrl-C stops the query and prints the tables')
     .addOption(valueOption('--query-name <name>', 'name of the memory table the query writes', parseQueryName, DEFAULTS.queryName))
     .option('--json', 'print one JSON object per trigger on stdout, one per line, and nothing else')
+    .addOption(
+      new Option(
+        '--sql <statement>',
+        'a SQL SELECT over the memory table (Spark SQL, e.g. \'select action, sum(count) as total_count from counts group by action\'); repeatable. Its result replaces the default tables: after every trigger in a terminal, at the end otherwise, and in each --json line',
+      )
+        .argParser(collectSql)
+        .default([], 'none'),
+    )
     // New flags go here (watermark, sliding and session windows, aggregates, --sql, checkpoints,
     // bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
     // printed at the end (such as --sql results) plug into extraReports in report.ts.
@@ -162,12 +185,14 @@ function declareFlags(context: CommandContext): Command {
       '\nOutput:\n' +
         '  In a terminal: a progress bar and a chart of the timeline, redrawn after each trigger, then the\n' +
         '  totals per group and the timeline table. Piped: the two tables as plain text. With --json:\n' +
-        '  {"batchId","files","numInputRows","rows"} per trigger, timestamps as ISO-8601 UTC.\n' +
+        '  {"batchId","files","numInputRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql\n' +
+        '  each line also has "sql":[{"statement","rows"}]. --sql results replace the default tables.\n' +
         '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed or DIR cannot be read, 2 bad flags.\n' +
         '\nExamples:\n' +
         '  structured-rx                                   the notebook\'s query over the bundled dataset\n' +
         '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
-        '  structured-rx ./incoming --watch --trigger "5 seconds"\n',
+        '  structured-rx ./incoming --watch --trigger "5 seconds"\n' +
+        '  structured-rx --sql \'select action, sum(count) as total_count from counts group by action order by action\'\n',
     )
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
@@ -210,6 +235,7 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     watch: flags.watch === true,
     queryName: flags.queryName,
     json: flags.json === true,
+    sql: flags.sql,
   };
 }
 

@@ -6,12 +6,13 @@ import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.j
 import { tumblingWindow } from '../../operators/tumblingWindow.js';
 import type { AggregateBatch } from '../batch.js';
 import { Catalog } from '../catalog.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, StructuredRxError } from '../errors.js';
 import { derivePlan } from '../plan.js';
 import type { BatchProgress } from '../progress.js';
 import { startQuery, type StreamingQuery } from '../query.js';
 import { schemaTypes, type ColumnType } from '../schema.js';
-import { flagValueError } from './errors.js';
+import { flagValueError, sqlFlagError } from './errors.js';
+import type { PreparedSql, SqlResult } from '../sql/index.js';
 import { FLAG_OF_LIBRARY_OPTION, type CliOptions } from './options.js';
 import { ResultTable, type ResultRow } from './result.js';
 
@@ -20,10 +21,27 @@ export const WATCH_POLL_INTERVAL = '500 milliseconds';
 /** The pacing of the bundled dataset in a terminal, so that a person can watch the table build. */
 export const PACED_TRIGGER = '200 milliseconds';
 
-/** One finished trigger: its progress and exactly the rows the sink received. */
+/** One `--sql` statement's result after a trigger, or the reason it failed (the query goes on). */
+export type SqlOutcome =
+  | { readonly statement: string; readonly result: SqlResult }
+  | { readonly statement: string; readonly error: string };
+
+/** One finished trigger: its progress, exactly the rows the sink received, and the `--sql` results over the table it left. */
 export interface TriggerResult {
   readonly progress: BatchProgress;
   readonly rows: readonly ResultRow[];
+  readonly sql: readonly SqlOutcome[];
+}
+
+/** Runs the `--sql` statements over the catalog's current snapshot; a failing one is reported, never thrown. */
+export function runStatements(statements: readonly PreparedSql[], catalog: Catalog): SqlOutcome[] {
+  return statements.map((s) => {
+    try {
+      return { statement: s.text, result: s.execute(catalog) };
+    } catch (e) {
+      return { statement: s.text, error: e instanceof Error ? e.message : String(e) };
+    }
+  });
 }
 
 export interface RunningQuery {
@@ -54,6 +72,18 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
   resultSchema['window'] = 'window';
   resultSchema['count'] = 'long';
 
+  // As Spark's memory sink, the table exists (empty) from the start, so statements can be
+  // checked now: an unknown table or column is a usage error before anything is read.
+  catalog.replace(options.queryName, [], { batchId: -1, isStreaming: true, schema: resultSchema });
+  for (const statement of options.sql) {
+    try {
+      statement.execute(catalog);
+    } catch (e) {
+      if (e instanceof StructuredRxError) throw sqlFlagError(statement.text, e);
+      throw e;
+    }
+  }
+
   const pending = new Map<number, readonly ResultRow[]>();
   try {
     const events$ = readJsonFiles(options.dir, {
@@ -75,7 +105,7 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
       foreachBatch<ResultRow>(
         (rows, batchId) => {
           const current = catalog.table(options.queryName);
-          const table = options.outputMode === 'complete' || current === undefined ? rows : [...current.rows, ...rows];
+          const table = options.outputMode === 'complete' || current === undefined || current.batchId < 0 ? rows : [...current.rows, ...rows];
           catalog.replace(options.queryName, table, { batchId, isStreaming: true, schema: resultSchema });
           result.apply(rows, options.outputMode);
           pending.set(batchId, rows);
@@ -89,7 +119,7 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
         tap((progress) => {
           const rows = pending.get(progress.batchId) ?? [];
           pending.delete(progress.batchId);
-          onTrigger({ progress, rows });
+          onTrigger({ progress, rows, sql: runStatements(options.sql, catalog) });
         }),
       ),
     );

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog.js';
 import type { ColumnType } from '../schema.js';
 import type { CliOptions } from './options.js';
+import { runStatements, type SqlOutcome } from './pipeline.js';
 import { formatWindowTime, isoUtc, timeline, totals, type ResultTable } from './result.js';
 
 /** A table to print: a title, column headers and cells as text. */
@@ -21,11 +22,20 @@ export interface ReportContext {
   readonly resultSchema: Readonly<Record<string, ColumnType>>;
 }
 
-/** A cell as text: timestamps as ISO-8601 UTC, null as `null`. */
+/** A cell as text: timestamps as ISO-8601 UTC, a window as an ISO interval `start/end`, null as `null`. */
 export function formatCell(value: unknown, type: ColumnType | undefined): string {
   if (value === null || value === undefined) return 'null';
   if (type === 'timestamp' && typeof value === 'number') return isoUtc(value);
+  if (type === 'window' && typeof value === 'object' && 'start' in value && 'end' in value) return `${isoUtc(Number(value.start))}/${isoUtc(Number(value.end))}`;
   return String(value);
+}
+
+/** One `--sql` statement's outcome as a table: its result, or its error as a one-line report. */
+export function sqlReport(outcome: SqlOutcome): Report {
+  if ('error' in outcome) return { title: outcome.statement, headers: ['error'], rows: [[outcome.error]], rightAligned: [] };
+  const { columns, rows, schema } = outcome.result;
+  const numeric = columns.flatMap((c, i) => (['long', 'int', 'double'].includes(schema[c] ?? '') ? [i] : []));
+  return { title: outcome.statement, headers: columns, rows: rows.map((r) => columns.map((c) => formatCell(r[c], schema[c]))), rightAligned: numeric };
 }
 
 /** The notebook's `select action, sum(count) as total_count from counts group by action`. */
@@ -55,17 +65,12 @@ export function timelineReport(ctx: ReportContext): Report {
 }
 
 /**
- * Extension point: reports printed after the notebook's two tables. Features that add flags
- * producing more tables (SQL statements over the catalog, for one) return them from here.
+ * Every table the command prints at the end, in order: the `--sql` statements' results over the
+ * final table when there are any (they replace the default tables), else the notebook's two tables.
  */
-export function extraReports(ctx: ReportContext): Report[] {
-  void ctx;
-  return [];
-}
-
-/** Every table the command prints at the end, in order. */
 export function finalReports(ctx: ReportContext): Report[] {
-  return [totalsReport(ctx), timelineReport(ctx), ...extraReports(ctx)];
+  if (ctx.options.sql.length > 0) return runStatements(ctx.options.sql, ctx.catalog).map(sqlReport);
+  return [totalsReport(ctx), timelineReport(ctx)];
 }
 
 /** A report as plain text: title, header, rule, rows; columns padded with spaces, no escape codes. */

@@ -84,7 +84,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     triggers++;
     files += t.progress.files.length;
     rows += t.progress.numInputRows;
-    if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}) + '\n');
+    if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}, options.sql.length > 0) + '\n');
     else if (view !== undefined && running !== undefined) view.onTrigger(t, running.query);
   };
 

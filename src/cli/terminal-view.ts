@@ -2,7 +2,8 @@ import cliProgress from 'cli-progress';
 import type { StreamingQuery } from '../query.js';
 import { chartLineCount, renderTimelineChart, visibleLength } from './chart.js';
 import type { CliOptions } from './options.js';
-import type { TriggerResult } from './pipeline.js';
+import type { SqlOutcome, TriggerResult } from './pipeline.js';
+import { renderReport, sqlReport } from './report.js';
 import type { ResultTable } from './result.js';
 
 /** How the run ended, as the progress bar says it. */
@@ -104,13 +105,17 @@ export class TerminalView {
       t === undefined
         ? `reading ${dirLabel}${cli.watch ? ' (watching for new files)' : ''}`
         : `batch ${t.progress.batchId}: ${describeFiles(t.progress.files)}, ${t.progress.numInputRows} rows · ${dirLabel}`;
-    const chart = renderTimelineChart(this.result, {
-      columns: this.columns,
-      height: this.chartHeight,
-      windowMs: cli.windowMs,
-      windowText: cli.windowText,
-      color: this.options.color,
-    });
+    // With --sql, the statements' results after the last trigger take the chart's place (same height).
+    const chart =
+      cli.sql.length > 0
+        ? sqlPanel(t?.sql ?? [], chartLineCount(this.chartHeight))
+        : renderTimelineChart(this.result, {
+            columns: this.columns,
+            height: this.chartHeight,
+            windowMs: cli.windowMs,
+            windowText: cli.windowText,
+            color: this.options.color,
+          });
     const lines = [this.fit(header), this.fit(detail), ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
     this.frameLines = 2 + chartLineCount(this.chartHeight);
     return lines;
@@ -132,6 +137,13 @@ export class TerminalView {
   private write(s: string): void {
     this.options.out.write(s);
   }
+}
+
+/** The `--sql` results as exactly `height` lines: cut with a marker when longer, padded when shorter. */
+export function sqlPanel(outcomes: readonly SqlOutcome[], height: number): string[] {
+  const lines = outcomes.length === 0 ? ['(waiting for the first trigger)'] : outcomes.map((o) => renderReport(sqlReport(o)).trimEnd()).join('\n\n').split('\n');
+  if (lines.length > height) return [...lines.slice(0, height - 1), `… ${lines.length - height + 1} more lines at the end`];
+  return [...lines, ...Array<string>(height - lines.length).fill('')];
 }
 
 /** "file-3.json", or "file-3.json … file-9.json (7 files)". */

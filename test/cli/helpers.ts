@@ -169,3 +169,31 @@ export function renderScreen(raw: string, columns: number): string[] {
   }
   return lines.map((l) => l.join('').trimEnd());
 }
+
+/** Whether util-linux `script` (which runs a command in a pseudo-terminal) is installed. */
+export function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `node MAIN args` in a columns x rows pseudo-terminal; resolves with everything it wrote and its exit code. */
+export function runInTerminal(args: string, columns = 80, rows = 30): Promise<{ raw: string; code: number | null }> {
+  const command = `stty cols ${columns} rows ${rows}; exec "${process.execPath}" "${MAIN}" ${args}`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { ...process.env, COLUMNS: String(columns), LINES: String(rows), TERM: 'xterm-256color' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let raw = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    raw += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    raw += d;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ raw, code })));
+}

@@ -1,38 +1,9 @@
 // Runs the built command inside a pseudo-terminal (util-linux `script`) over the bundled
 // dataset with default options, rebuilds the screen from what it wrote, and checks the progress
 // bar, the chart and the final tables.
-import { execFileSync, spawn } from 'node:child_process';
-import { MAIN, ROOT, ensureBuilt, renderScreen } from './helpers.js';
+import { ensureBuilt, hasScript, renderScreen, runInTerminal } from './helpers.js';
 
 const COLUMNS = 80;
-const ROWS = 30;
-
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `node MAIN args` in an 80x30 pseudo-terminal; resolves with everything it wrote and its exit code. */
-function runInTerminal(args: string): Promise<{ raw: string; code: number | null }> {
-  const command = `stty cols ${COLUMNS} rows ${ROWS}; exec "${process.execPath}" "${MAIN}" ${args}`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: ROOT,
-    env: { ...process.env, COLUMNS: String(COLUMNS), LINES: String(ROWS), TERM: 'xterm-256color' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let raw = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    raw += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    raw += d;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ raw, code })));
-}
 
 describe('in a terminal', () => {
   let raw: string;
