@@ -5,7 +5,7 @@
  * build, so it cannot race other tests that read dist/).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -69,5 +69,14 @@ describe('the packed package', () => {
     // npm pack gives every file the same mtime: natural order of names must keep file-2 before file-10.
     expect(result.files).toEqual([...Array(50).keys()].map((i) => `file-${i}.json`));
     expect(result.vfs).toBe('function');
+
+    // The README's notebook, verbatim, against the installed package (run where the package's
+    // bundled dataset is at the relative path the README uses).
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /## The notebook in TypeScript[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    writeFileSync(join(scratch, 'readme-notebook.mjs'), block as string);
+    const notebookOut = execFileSync('node', [join(scratch, 'readme-notebook.mjs')], { cwd: join(scratch, 'node_modules', 'structured-rx'), encoding: 'utf8' });
+    expect(notebookOut.trim().split('\n')).toEqual([...Array(50).keys()].map((i) => `batch ${i}: file-${i}.json 2000 rows`));
   }, 180_000);
 });
