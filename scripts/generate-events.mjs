@@ -23,10 +23,11 @@
 //                                          [--seed 42] [--opens-per-hour 1000]
 // After writing, file modification times are set to increase strictly in file-number order
 // (the rule of scripts/restore-mtimes.mjs).
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { restoreMtimes } from './restore-mtimes.mjs';
+import { isMain } from './is-main.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -213,16 +214,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-function isMain() {
-  if (process.argv[1] === undefined) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   try {
     const opts = parseArgs(process.argv.slice(2));
     const r = generate(opts);

@@ -12,9 +12,10 @@
 //   timeline.json       select action, date_format(window.end, "MMM-dd HH:mm") as time, count
 //                       from static_counts order by time, action (UTC; plain string order).
 //   prefix_totals.json  for k = 1..N, the count per action over files 0..k-1.
-import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMain } from './is-main.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WINDOW_SECONDS = 3600;
@@ -114,16 +115,7 @@ export function writeGoldens(dir, out) {
   return g;
 }
 
-function isMain() {
-  if (process.argv[1] === undefined) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   let dir = join(REPO, 'datasets', 'events');
   let out = join(REPO, 'datasets', 'golden');
   const argv = process.argv.slice(2);

@@ -7,9 +7,10 @@
 // Rule: file-N.json gets mtime (and atime) 2016-07-26T00:00:00Z + N seconds.
 // The generator (scripts/generate-events.mjs) imports `restoreMtimes` to apply the same rule
 // to any directory it writes.
-import { readdirSync, realpathSync, utimesSync } from 'node:fs';
+import { readdirSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMain } from './is-main.mjs';
 
 export const DEFAULT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', 'events');
 export const BASE_SECONDS = Date.UTC(2016, 6, 26, 0, 0, 0) / 1000;
@@ -36,15 +37,6 @@ export function restoreMtimes(dir = DEFAULT_DIR) {
   return touched;
 }
 
-function isMain() {
-  if (process.argv[1] === undefined) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   restoreMtimes(process.argv[2] ?? DEFAULT_DIR);
 }
