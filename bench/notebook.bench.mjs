@@ -16,10 +16,12 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, concatMap, mergeMap, map, filter, reduce } from 'rxjs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { ensureDuckDB } from './deps.mjs';
 import { Catalog, readJsonFiles, throttleFiles, tumblingWindow, groupCount, toMemoryTable } from '../dist/src/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+ensureDuckDB();
+const { DuckDBInstance } = await import('@duckdb/node-api');
 const args = process.argv.slice(2);
 const large = args.includes('--large');
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || (large ? 3 : 7);

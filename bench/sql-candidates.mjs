@@ -2,7 +2,7 @@
 // Measures the candidates for the interactive SQL over live tables (decision 0005):
 //   1. node-sql-parser (MariaDB grammar) + our evaluator (dist/src/sql, build first:
 //      `npx tsc -p tsconfig.build.json`)
-//   2. DuckDB through @duckdb/node-api (a devDependency, installed for this measurement only)
+//   2. DuckDB through @duckdb/node-api (installed on first use into bench/node_modules, see deps.mjs)
 // For each: install size on disk, time from a fresh `node` process start to the first query
 // result, and the median time of a grouped query over a 10,000-row table.
 // alasql is not measured: it cannot be installed here (see the decision record).
@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_DIR, ensureDuckDB } from './deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -49,18 +50,19 @@ function dirBytes(dir) {
   return total;
 }
 
-function packagesBytes(names) {
-  const found = names.filter((n) => fs.existsSync(path.join(root, 'node_modules', n)));
-  return { packages: found, bytes: found.reduce((sum, n) => sum + dirBytes(path.join(root, 'node_modules', n)), 0) };
+function packagesBytes(names, base = root) {
+  const found = names.filter((n) => fs.existsSync(path.join(base, 'node_modules', n)));
+  return { packages: found, bytes: found.reduce((sum, n) => sum + dirBytes(path.join(base, 'node_modules', n)), 0) };
 }
 
+ensureDuckDB();
 const duckdbPackages = fs
-  .readdirSync(path.join(root, 'node_modules/@duckdb'))
+  .readdirSync(path.join(BENCH_DIR, 'node_modules/@duckdb'))
   .map((n) => `@duckdb/${n}`);
 const sizes = {
   ours: packagesBytes(['node-sql-parser', 'luxon']),
   oursLoaded: fs.statSync(path.join(root, 'node_modules/node-sql-parser/build/mariadb.js')).size,
-  duckdb: packagesBytes(duckdbPackages),
+  duckdb: packagesBytes(duckdbPackages, BENCH_DIR),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ process.stdout.write(JSON.stringify(r.getRowObjectsJson()[0]));
 function timeProcess(source) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
