@@ -293,5 +293,5 @@ export const FLAG_OF_LIBRARY_OPTION: Readonly<Record<string, string>> = {
   'groupCount.columns': '--group-by',
   'throttleFiles.maxFilesPerTrigger': '--max-files-per-trigger',
   'throttleFiles.trigger': '--trigger',
-  'foreachBatch.outputMode': '--output-mode',
+  'toMemoryTable.outputMode': '--output-mode',
 };

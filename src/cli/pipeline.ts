@@ -1,5 +1,5 @@
 import { Observable, tap } from 'rxjs';
-import { foreachBatch } from '../../operators/foreachBatch.js';
+import { toMemoryTable } from '../../operators/toMemoryTable.js';
 import { groupCount } from '../../operators/groupCount.js';
 import { readJsonFiles } from '../../operators/readJsonFiles.js';
 import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
@@ -56,10 +56,10 @@ export interface RunningQuery {
 
 /**
  * Starts the notebook's query as the options describe:
- * `readJsonFiles → throttleFiles → tumblingWindow → groupCount → foreachBatch`. The sink keeps
- * the memory table `--query-name` in a {@link Catalog} (replaced in complete mode, the changed
- * rows appended in update mode, as Spark's memory sink), keeps the command's
- * {@link ResultTable}, and calls `onTrigger` with each trigger's progress and rows.
+ * `readJsonFiles → throttleFiles → tumblingWindow → groupCount → toMemoryTable`. The memory
+ * table `--query-name` lives in a {@link Catalog} (replaced in complete mode, the changed rows
+ * appended in update mode, as Spark's memory sink); after each trigger the command's
+ * {@link ResultTable} is updated and `onTrigger` gets the trigger's progress and rows.
  *
  * Throws `CliUsageError` naming the flag when the library refuses a value.
  */
@@ -84,7 +84,6 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
     }
   }
 
-  const pending = new Map<number, readonly ResultRow[]>();
   try {
     const events$ = readJsonFiles(options.dir, {
       schema: options.schemaText,
@@ -101,24 +100,16 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
     );
     // groupCount's rows are the grouping columns, `window` and `count`: a ResultRow.
     const counted$ = windowed$.pipe(groupCount(...options.groupBy, 'window')) as unknown as Observable<AggregateBatch<ResultRow>>;
-    const sink$ = counted$.pipe(
-      foreachBatch<ResultRow>(
-        (rows, batchId) => {
-          const current = catalog.table(options.queryName);
-          const table = options.outputMode === 'complete' || current === undefined || current.batchId < 0 ? rows : [...current.rows, ...rows];
-          catalog.replace(options.queryName, table, { batchId, isStreaming: true, schema: resultSchema });
-          result.apply(rows, options.outputMode);
-          pending.set(batchId, rows);
-        },
-        { outputMode: options.outputMode, name: options.queryName },
-      ),
-    );
+    const sink$ = counted$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }));
     const reported$ = derivePlan(
       sink$,
       sink$.pipe(
         tap((progress) => {
-          const rows = pending.get(progress.batchId) ?? [];
-          pending.delete(progress.batchId);
+          // What the sink received this trigger: the whole table (complete), or the changed rows
+          // it appended at the end (update).
+          const table = (catalog.table<ResultRow>(options.queryName)?.rows ?? []) as readonly ResultRow[];
+          const rows = options.outputMode === 'complete' ? table : table.slice(table.length - progress.sink.numOutputRows);
+          result.apply(rows, options.outputMode);
           onTrigger({ progress, rows, sql: runStatements(options.sql, catalog) });
         }),
       ),
