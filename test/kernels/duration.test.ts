@@ -1,4 +1,5 @@
 import { InvalidArgumentError, StructuredRxError, durationMs, parseDurationMs } from '../../src/index.js';
+import { thrown as thrownAs } from '../support/thrown.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -93,15 +94,7 @@ describe('parseDurationMs: Spark interval strings', () => {
 });
 
 describe('durationMs: the checked form for operator options', () => {
-  function thrown(fn: () => unknown): InvalidArgumentError {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) return e;
-      throw new Error(`expected an InvalidArgumentError, got ${String(e)}`);
-    }
-    throw new Error('expected an InvalidArgumentError, nothing was thrown');
-  }
+  const thrown = (fn: () => unknown): InvalidArgumentError => thrownAs(fn, InvalidArgumentError);
 
   it('returns the milliseconds of a valid duration', () => {
     expect(durationMs('tumblingWindow', 'size', '1 hour')).toBe(HOUR);

@@ -1,5 +1,6 @@
 import { INVALID, MalformedRecordError, convertValue, mismatch, parseJsonLines, parseSchema, type ParseMode } from '../../src/index.js';
 import { batchText, instant, loadCase, schemaDdl } from './conformance.js';
+import { thrown } from '../support/thrown.js';
 
 const EVENTS = parseSchema('time TIMESTAMP, action STRING');
 const ALL = parseSchema('ts TIMESTAMP, s STRING, l LONG, i INT, d DOUBLE, b BOOLEAN');
@@ -9,13 +10,7 @@ function parse(text: string, schema = EVENTS, mode: ParseMode = 'PERMISSIVE', co
 }
 
 function failfast(text: string, schema = EVENTS): MalformedRecordError {
-  try {
-    parse(text, schema, 'FAILFAST');
-  } catch (e) {
-    if (e instanceof MalformedRecordError) return e;
-    throw new Error(`expected a MalformedRecordError, got ${String(e)}`);
-  }
-  throw new Error('expected a MalformedRecordError, nothing was thrown');
+  return thrown(() => parse(text, schema, 'FAILFAST'), MalformedRecordError);
 }
 
 describe('timestamps', () => {

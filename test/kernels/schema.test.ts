@@ -1,14 +1,7 @@
 import { InvalidArgumentError, parseSchema, schemaTypes, type RowOf, type Window } from '../../src/index.js';
+import { thrown as thrownAs } from '../support/thrown.js';
 
-function thrown(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) return e;
-    throw new Error(`expected an InvalidArgumentError, got ${String(e)}`);
-  }
-  throw new Error('expected an InvalidArgumentError, nothing was thrown');
-}
+const thrown = (fn: () => unknown): InvalidArgumentError => thrownAs(fn, InvalidArgumentError);
 
 describe('parseSchema: Spark DDL', () => {
   it('parses fields in order', () => {
