@@ -30,7 +30,7 @@
  *                 (`JSON.stringify` of the parsed value, e.g. `{"a":[1,2]}`, `1.5`, `true`).
  *      long:      a JSON number with an integral value within ±(2^53 - 1).
  *      int:       a JSON number with an integral value within [-2^31, 2^31 - 1].
- *      double:    any JSON number.
+ *      double:    every JSON number.
  *      boolean:   `true` or `false`.
  *    "Integral value" is judged after parsing, so `1.0` and `1e3` are integers (Spark's
  *    Jackson reader would reject them for integral columns).
