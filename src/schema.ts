@@ -12,6 +12,16 @@ export interface Window {
   readonly end: number;
 }
 
+/** Whether a value is a window `{start, end}` of epoch milliseconds. */
+export function isWindow(value: unknown): value is Window {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { start?: unknown }).start === 'number' &&
+    typeof (value as { end?: unknown }).end === 'number'
+  );
+}
+
 /** How each column type travels in a row. Timestamps are epoch milliseconds (UTC instants). */
 export interface ColumnValue {
   timestamp: number;

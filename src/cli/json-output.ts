@@ -1,6 +1,6 @@
-import type { ColumnType } from '../schema.js';
+import { isWindow, type ColumnType } from '../schema.js';
 import type { TriggerResult } from './pipeline.js';
-import { isoUtc } from './result.js';
+import { isoTime } from '../progress.js';
 
 /** One `--json` line: a trigger, with the rows its sink received. Timestamps are ISO-8601 UTC strings. */
 export interface JsonTriggerLine {
@@ -17,15 +17,11 @@ export function jsonRow(row: Readonly<Record<string, unknown>>, schema: Readonly
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     const type = schema[key];
-    if (type === 'window' && isWindow(value)) out[key] = { start: isoUtc(value.start), end: isoUtc(value.end) };
-    else if (type === 'timestamp' && typeof value === 'number') out[key] = isoUtc(value);
+    if (type === 'window' && isWindow(value)) out[key] = { start: isoTime(value.start), end: isoTime(value.end) };
+    else if (type === 'timestamp' && typeof value === 'number') out[key] = isoTime(value);
     else out[key] = value;
   }
   return out;
-}
-
-function isWindow(v: unknown): v is { start: number; end: number } {
-  return typeof v === 'object' && v !== null && typeof (v as { start?: unknown }).start === 'number' && typeof (v as { end?: unknown }).end === 'number';
 }
 
 /** The line for one trigger (without the newline); `sql` only when the command has `--sql` statements. */

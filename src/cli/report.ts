@@ -1,8 +1,9 @@
 import type { Catalog } from '../catalog.js';
-import type { ColumnType } from '../schema.js';
+import { isWindow, type ColumnType } from '../schema.js';
 import type { CliOptions } from './options.js';
 import { runStatements, type SqlOutcome } from './pipeline.js';
-import { formatWindowTime, isoUtc, timeline, totals, type ResultTable } from './result.js';
+import { isoTime } from '../progress.js';
+import { formatWindowTime, timeline, totals, type ResultTable } from './result.js';
 
 /** A table to print: a title, column headers and cells as text. */
 export interface Report {
@@ -25,8 +26,8 @@ export interface ReportContext {
 /** A cell as text: timestamps as ISO-8601 UTC, a window as an ISO interval `start/end`, null as `null`. */
 export function formatCell(value: unknown, type: ColumnType | undefined): string {
   if (value === null || value === undefined) return 'null';
-  if (type === 'timestamp' && typeof value === 'number') return isoUtc(value);
-  if (type === 'window' && typeof value === 'object' && 'start' in value && 'end' in value) return `${isoUtc(Number(value.start))}/${isoUtc(Number(value.end))}`;
+  if (type === 'timestamp' && typeof value === 'number') return isoTime(value);
+  if (type === 'window' && isWindow(value)) return `${isoTime(value.start)}/${isoTime(value.end)}`;
   return String(value);
 }
 

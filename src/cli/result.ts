@@ -92,10 +92,6 @@ export function formatWindowTime(ms: number): string {
   return DateTime.fromMillis(ms, { zone: 'utc' }).setLocale('en-US').toFormat('LLL-dd HH:mm');
 }
 
-/** ISO-8601 UTC with milliseconds. */
-export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString();
-}
 
 /** A group's values as one label ("Open", or "Open / 42" for two columns). */
 export function groupLabel(values: readonly unknown[]): string {

@@ -1,22 +1,11 @@
-import type { ColumnType } from '../schema.js';
+import { isWindow, type ColumnType, type Window } from '../schema.js';
 import { parseTimestamp, timestampToString } from './datetime.js';
 
 /** A value's SQL type as the compiler knows it; 'unknown' when a column has no schema and no value. */
 export type SqlType = ColumnType | 'null' | 'unknown';
 
-export interface WindowValue {
-  readonly start: number;
-  readonly end: number;
-}
-
-export function isWindow(value: unknown): value is WindowValue {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { start?: unknown }).start === 'number' &&
-    typeof (value as { end?: unknown }).end === 'number'
-  );
-}
+export type WindowValue = Window;
+export { isWindow };
 
 export const isNumericType = (t: SqlType): boolean => t === 'int' || t === 'long' || t === 'double';
 
