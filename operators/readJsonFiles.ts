@@ -1,71 +1,43 @@
-import {
-  EMPTY,
-  Observable,
-  SchedulerLike,
-  asyncScheduler,
-  catchError,
-  concatMap,
-  defer,
-  exhaustMap,
-  finalize,
-  from,
-  map,
-  merge,
-  mergeMap,
-  of,
-  throwError,
-  timer,
-} from 'rxjs';
-import { fileMeta, type SourceFile } from '../src/batch.js';
+import { Observable, SchedulerLike, catchError, concatMap, defer, from, map, of, reduce, throwError } from 'rxjs';
 import { durationMs, type DurationLike } from '../src/duration.js';
+import { pipeline, sourcePlan } from '../src/engine/compose.js';
+import type { MicroBatch } from '../src/engine/driver.js';
+import { Batch } from '../src/engine/batch.js';
+import type { Pipeline } from '../src/engine/plan.js';
+import type { JsonValue, Offset, ReadLimit, Source, SourceBatch, SourceSpec } from '../src/engine/source.js';
 import { FileReadError, InvalidArgumentError, StructuredRxError } from '../src/errors.js';
 import { nodeFileSystem, type FileStat, type StreamFileSystem } from '../src/fs/file-system.js';
 import { parseJsonLines, type ParseMode } from '../src/json-lines.js';
 import { compareNatural } from '../src/natural-order.js';
-import { SourceMonitor, withPlan, type PlannedObservable } from '../src/plan.js';
-import { parseSchema, type RowOf, type SchemaLike } from '../src/schema.js';
+import { parseSchema, schemaTypes, type RowOf, type Schema, type SchemaLike } from '../src/schema.js';
 
 export interface ReadJsonFilesOptions<S extends SchemaLike> {
   /** The declared schema: Spark DDL (`'time TIMESTAMP, action STRING'`) or an object. */
   readonly schema: S;
   /** Keep watching for new files (a streaming source, the default) or read what is there and complete (a static one). */
   readonly watch?: boolean;
-  /** How often a watching source lists the directory. Default `'1 second'`. */
+  /** When the query is idle under the default trigger, how often it lists the directory for new files. Default `'1 second'`. */
   readonly pollInterval?: DurationLike;
   /** Spark's `latestFirst`: newest modification time first. Default false. */
   readonly latestFirst?: boolean;
+  /**
+   * Spark's `maxFileAge`: once files have been seen, a new file whose modification time is older
+   * than the newest seen file's by more than this is ignored (the first listing takes every
+   * file). Default `'7 days'`, as Spark; ignored with `latestFirst` and a `maxFilesPerTrigger`, as Spark.
+   */
+  readonly maxFileAge?: DurationLike;
   /** Spark's `mode` for malformed lines. Default `'PERMISSIVE'`, as Spark. */
   readonly mode?: ParseMode;
   /** Spark's `columnNameOfCorruptRecord`. Default `'_corrupt_record'`; used only if the schema declares it. */
   readonly columnNameOfCorruptRecord?: string;
   /** Where files are read from. Default: the real file system. */
   readonly fileSystem?: StreamFileSystem;
-  /** Drives polling. Default `asyncScheduler`; pass a `TestScheduler` in marble tests. */
+  /** The query's clock: polling and triggers. Default `asyncScheduler`; pass a `TestScheduler` in marble tests. */
   readonly scheduler?: SchedulerLike;
 }
 
 const OP = 'readJsonFiles';
 const MODES: readonly ParseMode[] = ['PERMISSIVE', 'DROPMALFORMED', 'FAILFAST'];
-
-/**
- * The seen-file log: every path the source has listed, so each is read at most once. It is one
- * of the three pieces of state a checkpoint saves (with the state store and the sink).
- */
-export class SeenFileLog {
-  private readonly seen = new Set<string>();
-  has(path: string): boolean {
-    return this.seen.has(path);
-  }
-  add(path: string): void {
-    this.seen.add(path);
-  }
-  get size(): number {
-    return this.seen.size;
-  }
-  paths(): string[] {
-    return [...this.seen];
-  }
-}
 
 /** Spark's file source skips hidden and in-progress files. */
 export function isVisibleDataFile(name: string): boolean {
@@ -78,98 +50,230 @@ export function compareFiles(a: FileStat, b: FileStat): number {
 }
 
 /**
+ * The seen-file log: every file the source has taken, in the order batches read them, so each
+ * path is read at most once. A batch's offset is a position in this log (`{ files: n }`: the
+ * first n entries). Spark's `SeenFilesMap` with its `maxFileAge` purge.
+ */
+export class SeenFileLog {
+  private readonly entries: (FileStat | undefined)[] = [];
+  private readonly seen = new Map<string, number>();
+  private latestMtime = -Infinity;
+  private purgedBefore = -Infinity;
+
+  constructor(private readonly maxAgeMs = Infinity) {}
+
+  /** Is `stat` a file the log has not taken, and not too old to take? */
+  isNew(stat: FileStat): boolean {
+    return !this.seen.has(stat.path) && stat.mtimeMs >= this.purgedBefore;
+  }
+
+  has(path: string): boolean {
+    return this.seen.has(path);
+  }
+
+  add(stat: FileStat): void {
+    this.entries.push(stat);
+    this.seen.set(stat.path, stat.mtimeMs);
+    if (stat.mtimeMs > this.latestMtime) this.latestMtime = stat.mtimeMs;
+  }
+
+  /** After a listing: forget paths older than the newest file by more than the max age (Spark's `SeenFilesMap.purge`). */
+  purge(): void {
+    if (this.maxAgeMs === Infinity) return;
+    this.purgedBefore = this.latestMtime - this.maxAgeMs;
+    for (const [path, mtime] of this.seen) if (mtime < this.purgedBefore) this.seen.delete(path);
+  }
+
+  /** Entries taken so far. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The files in `[from, to)` of the log. */
+  slice(from: number, to: number): FileStat[] {
+    const out: FileStat[] = [];
+    for (let i = from; i < to; i++) {
+      const e = this.entries[i];
+      if (e === undefined) throw new StructuredRxError(`seen-file log entry ${i} was committed and forgotten; it cannot be read again`);
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** Entries before `to` are committed: keep only their paths. */
+  forget(to: number): void {
+    for (let i = 0; i < to && i < this.entries.length; i++) this.entries[i] = undefined;
+  }
+
+  paths(): string[] {
+    return [...this.seen.keys()];
+  }
+}
+
+function filesOf(offset: Offset | null): number {
+  if (offset === null) return 0;
+  const n = (offset as { files?: unknown }).files;
+  return typeof n === 'number' ? n : 0;
+}
+
+/**
  * Reads a directory of JSON-lines files as a stream: Spark's
  * `spark.readStream.schema(schema).json(dir)` (or `spark.read` with `watch: false`).
  *
- * Each file becomes one emission, a {@link SourceFile} with its path, size, modification time
- * and parsed rows (all rows of a file in one array, never one emission per row). Files are
- * taken oldest modification time first, equal times by path in natural order (`file-2` before
- * `file-10`); `latestFirst` reverses that. Names starting with `.` or `_`, and names ending in
- * `._COPYING_`, are never read. A path is read at most once (the {@link SeenFileLog}).
+ * It is the query's source: the query's driver asks it, at each trigger, to list the directory
+ * for new files (the latest offset) and to read the files of the batch it planned (the files
+ * between two offsets). Files are taken oldest modification time first, equal times by path in
+ * natural order (`file-2` before `file-10`); `latestFirst` reverses that. Names starting with
+ * `.` or `_`, and names ending in `._COPYING_`, are never read. A path is read at most once
+ * (the {@link SeenFileLog}).
+ *
+ * Subscribed on its own, each trigger emits one {@link MicroBatch} with the rows of every file
+ * found (all of them: add `throttleFiles(n)` for Spark's `maxFilesPerTrigger`).
  *
  * ```
  * directory:  f0 f1 ......... f2 (appears later)
- * listing:    L--------------L-------------L----   (every pollInterval on the scheduler)
- * output:     (ab)-------------------------c----   a=f0 b=f1 c=f2
+ * listing:    L--------------L-------------L----   (the first trigger, then every pollInterval while idle)
+ * output:     a--------------b------------------   a = batch 0 [f0, f1], b = batch 1 [f2]
  * ```
  *
- * - `watch: true` (default): lists at subscription and then every `pollInterval`; never
- *   completes by itself. `watch: false`: one listing, then completes after the last file:
- *   the finite stream is Spark's static DataFrame.
- * - Files of one listing are read one after another and emitted in order; the next listing
- *   waits for the reads of the previous one.
- * - Errors: a directory that cannot be listed, or a file that cannot be read, errors with
- *   {@link FileReadError} naming the path; in FAILFAST mode a malformed line errors with
+ * - `watch: true` (default): a streaming source; never completes by itself. `watch: false`: one
+ *   listing; the query completes once it has read it (Spark's static DataFrame).
+ * - Errors: a directory that cannot be listed, or a file that cannot be read, fails the query
+ *   with {@link FileReadError} naming the path; in FAILFAST mode a malformed line fails it with
  *   `MalformedRecordError` naming the file and line.
- * - Unsubscribing stops polling and any read under way.
  *
  * @example
  * const events$ = readJsonFiles('datasets/events', { schema: 'time TIMESTAMP, action STRING' });
  */
-export function readJsonFiles<const S extends SchemaLike>(
-  dir: string,
-  options: ReadJsonFilesOptions<S>,
-): PlannedObservable<SourceFile<RowOf<S>>> {
+export function readJsonFiles<const S extends SchemaLike>(dir: string, options: ReadJsonFilesOptions<S>): Pipeline<MicroBatch<RowOf<S>>> {
   if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError(OP, 'dir', dir, 'a directory path');
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError(OP, 'options', options, 'an options object with a schema');
   const schema = parseSchema(options.schema, OP);
   const watch = options.watch ?? true;
   if (typeof watch !== 'boolean') throw new InvalidArgumentError(OP, 'watch', watch, 'true or false');
   const pollMs = durationMs(OP, 'pollInterval', options.pollInterval ?? '1 second');
+  const maxFileAgeMs = durationMs(OP, 'maxFileAge', options.maxFileAge ?? '7 days');
   const mode = options.mode ?? 'PERMISSIVE';
   if (!MODES.includes(mode)) throw new InvalidArgumentError(OP, 'mode', mode, MODES.join(', '));
   const corruptColumn = options.columnNameOfCorruptRecord ?? '_corrupt_record';
+  if (typeof corruptColumn !== 'string' || corruptColumn === '') throw new InvalidArgumentError(OP, 'columnNameOfCorruptRecord', corruptColumn, 'a column name');
   const latestFirst = options.latestFirst ?? false;
+  if (typeof latestFirst !== 'boolean') throw new InvalidArgumentError(OP, 'latestFirst', latestFirst, 'true or false');
   const fs = options.fileSystem ?? nodeFileSystem;
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const monitor = new SourceMonitor();
+  const config: FileSourceConfig = { dir, schema, watch, pollMs, maxFileAgeMs, mode, corruptColumn, latestFirst, fs };
 
-  const source = defer(() => {
-    // Per-subscription state: the seen-file log and the listing counter.
-    const log = new SeenFileLog();
-    let listingId = 0;
-
-    const readOne = (stat: FileStat, position: { id: number; index: number; count: number }): Observable<SourceFile<RowOf<S>>> =>
-      fs.readText(stat.path).pipe(
-        catchError((err: unknown) => throwError(() => (err instanceof StructuredRxError ? err : new FileReadError(stat.path, err)))),
-        map((text) => {
-          const parsed = parseJsonLines(text, schema, { path: stat.path, mode, columnNameOfCorruptRecord: corruptColumn });
-          monitor.update({ filesRead: monitor.current.filesRead + 1 });
-          return {
-            file: fileMeta(stat),
-            rows: parsed.rows as unknown as RowOf<S>[],
-            listing: position,
-            numMalformedRows: parsed.numMalformedRows,
-          };
-        }),
-      );
-
-    const listAndRead = (): Observable<SourceFile<RowOf<S>>> => {
-      monitor.update({ busy: true });
-      return fs.list(dir).pipe(
-        catchError((err: unknown) => throwError(() => new FileReadError(dir, err))),
-        mergeMap((stats) => {
-          const fresh = stats.filter((s) => s.isFile && isVisibleDataFile(s.name) && !log.has(s.path)).sort(compareFiles);
-          if (latestFirst) fresh.reverse();
-          for (const s of fresh) log.add(s.path);
-          const m = monitor.current;
-          // Still busy until finalize: the listing is under way until its reads are done.
-          monitor.update({ listings: m.listings + 1, filesListed: m.filesListed + fresh.length });
-          if (fresh.length === 0) return EMPTY;
-          const id = listingId++;
-          return from(fresh).pipe(concatMap((s, index) => readOne(s, { id, index, count: fresh.length })));
-        }),
-        // The listing's reads are done (or it found nothing): idle until the next poll.
-        finalize(() => monitor.update({ busy: false })),
-      );
-    };
-
-    if (!watch) return listAndRead();
-    // The first listing starts at subscription, synchronously (not on a timer(0) tick), so a
-    // processing-time trigger that fires at subscription already sees it under way, and each
-    // later poll runs before a trigger tick of the same instant.
-    return merge(of(0), timer(pollMs, pollMs, scheduler), monitor.listingRequests).pipe(exhaustMap(() => listAndRead()));
-  });
-
-  return withPlan(source, { isStreaming: watch, source: monitor });
+  const spec: SourceSpec<RowOf<S>> = {
+    description: `FileStreamSource[${dir}]`,
+    isStreaming: watch,
+    schema: schemaTypes(schema),
+    ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+    create: () => new JsonFileSource<RowOf<S>>(config),
+  };
+  return pipeline<MicroBatch<RowOf<S>>>(sourcePlan(spec as SourceSpec<unknown>));
 }
+
+interface FileSourceConfig {
+  readonly dir: string;
+  readonly schema: Schema;
+  readonly watch: boolean;
+  readonly pollMs: number;
+  readonly maxFileAgeMs: number;
+  readonly mode: ParseMode;
+  readonly corruptColumn: string;
+  readonly latestFirst: boolean;
+  readonly fs: StreamFileSystem;
+}
+
+/** One run's file source: its own seen-file log, so two runs of one pipeline never share state. */
+class JsonFileSource<R> implements Source<R> {
+  readonly description: string;
+  readonly pollIntervalMs: number;
+  private readonly log: SeenFileLog;
+  private listings = 0;
+  private maxAgeApplies = true;
+
+  constructor(private readonly c: FileSourceConfig) {
+    this.description = `FileStreamSource[${c.dir}]`;
+    this.pollIntervalMs = c.pollMs;
+    this.log = new SeenFileLog(c.maxFileAgeMs);
+  }
+
+  get discovered(): boolean {
+    return this.listings > 0;
+  }
+
+  latestOffset(start: Offset | null, limit: ReadLimit, discover: boolean): Observable<Offset | null> {
+    // Spark ignores maxFileAge with latestFirst and a maxFilesPerTrigger.
+    if (this.c.latestFirst && limit.kind === 'maxItems') this.maxAgeApplies = false;
+    const end = (): Offset | null => {
+      const from = filesOf(start);
+      const to = limit.kind === 'all' ? this.log.size : Math.min(this.log.size, from + limit.max);
+      return to === from ? start : { files: to };
+    };
+    if (!discover || (!this.c.watch && this.listings > 0)) return defer(() => of(end()));
+    return this.c.fs.list(this.c.dir).pipe(
+      catchError((err: unknown) => throwError(() => new FileReadError(this.c.dir, err))),
+      map((stats) => {
+        const fresh = stats.filter((s) => s.isFile && isVisibleDataFile(s.name) && (this.maxAgeApplies ? this.log.isNew(s) : !this.log.has(s.path))).sort(compareFiles);
+        if (this.c.latestFirst) fresh.reverse();
+        for (const s of fresh) this.log.add(s);
+        if (this.maxAgeApplies) this.log.purge();
+        this.listings++;
+        return end();
+      }),
+    );
+  }
+
+  getBatch(start: Offset | null, end: Offset): Observable<SourceBatch<R>> {
+    return defer(() => {
+      const files = this.log.slice(filesOf(start), filesOf(end));
+      if (files.length === 0) return of<SourceBatch<R>>({ rows: Batch.empty(), numMalformedRows: 0, inputs: [] });
+      const init = { parts: [] as Batch<R>[], malformed: 0, inputs: [] as string[] };
+      return from(files).pipe(
+        concatMap((stat) => this.readOne(stat)),
+        reduce((acc, f) => {
+          acc.parts.push(f.rows);
+          acc.malformed += f.numMalformedRows;
+          acc.inputs.push(f.name);
+          return acc;
+        }, init),
+        map((acc): SourceBatch<R> => ({ rows: Batch.concat(acc.parts), numMalformedRows: acc.malformed, inputs: acc.inputs })),
+      );
+    });
+  }
+
+  private readOne(stat: FileStat): Observable<{ rows: Batch<R>; numMalformedRows: number; name: string }> {
+    return this.c.fs.readText(stat.path).pipe(
+      catchError((err: unknown) => throwError(() => (err instanceof StructuredRxError ? err : new FileReadError(stat.path, err)))),
+      map((text) => {
+        const parsed = parseJsonLines(text, this.c.schema, { path: stat.path, mode: this.c.mode, columnNameOfCorruptRecord: this.c.corruptColumn });
+        return { rows: Batch.of(parsed.rows as unknown as R[]), numMalformedRows: parsed.numMalformedRows, name: stat.name };
+      }),
+    );
+  }
+
+  commit(end: Offset): void {
+    this.log.forget(filesOf(end));
+  }
+
+  pending(offset: Offset | null): number {
+    return Math.max(0, this.log.size - filesOf(offset));
+  }
+
+  known(): number {
+    return this.log.size;
+  }
+
+  isExhausted(offset: Offset | null): boolean {
+    return !this.c.watch && this.listings > 0 && filesOf(offset) >= this.log.size;
+  }
+
+  checkpoint(): JsonValue {
+    return { files: this.log.size, seen: this.log.paths() };
+  }
+
+  stop(): void {
+    // Nothing held between calls: listings and reads under way are unsubscribed by the driver.
+  }
+}
+

@@ -1,9 +1,12 @@
-import { Observable, map } from 'rxjs';
-import type { EventTimeStats, RowBatch, RowOfBatch } from '../src/batch.js';
+import type { Observable } from 'rxjs';
+import type { RowBatch } from '../src/batch.js';
+import { Batch, EventTimeStatsBuilder } from '../src/engine/batch.js';
+import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import type { MicroBatch } from '../src/engine/driver.js';
+import type { Pipeline } from '../src/engine/plan.js';
 import { durationMs, type DurationLike } from '../src/duration.js';
-import { InvalidArgumentError } from '../src/errors.js';
-import { derivePlan } from '../src/plan.js';
-import type { Window } from '../src/schema.js';
+import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
+import type { ColumnType, Window } from '../src/schema.js';
 import { WindowCache, tumblingWindowStart } from '../src/window.js';
 import { ColumnAdder } from '../src/with-column.js';
 
@@ -25,8 +28,9 @@ const OP = 'tumblingWindow';
  * Windows are aligned to the epoch plus `startTime`, with a floor modulo so that times before
  * 1970 land in the right window. Rows whose time is null are dropped, as Spark's window
  * function filters them (`TimeWindowing`: "For backwards compatibility we add a filter to
- * filter out nulls"); the batch counts them in `droppedRows.nullEventTime`. The batch also gets
- * `eventTime` min/max/avg of its rows, for the query's progress.
+ * filter out nulls"); progress counts them in `droppedRows.nullEventTime`. When `timeColumn`
+ * carries a watermark, so does `window` (its `end` is compared with the watermark), as Spark
+ * moves the watermark metadata to the window column.
  *
  * ```
  * input rows (time):   [02:45:07, 03:10:00, null]
@@ -34,7 +38,7 @@ const OP = 'tumblingWindow';
  * output rows:         [{…, window: [02:00, 03:00)}, {…, window: [03:00, 04:00)}]
  * ```
  *
- * Stateless and per batch: completes and errors with its source.
+ * A stateless step of the query: each batch's rows in, the same rows with `window` out.
  *
  * @example
  * events$.pipe(throttleFiles(1), tumblingWindow('time', '1 hour'))
@@ -47,39 +51,49 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
     throw new InvalidArgumentError(OP, 'startTime', options.startTime, `an offset whose absolute value is less than the window size (${sizeMs} ms)`);
   }
 
-  return <B extends RowBatch<{ readonly [P in K]: number | null }>>(
-    source: Observable<B>,
-  ): Observable<Omit<B, 'rows'> & { rows: Windowed<RowOfBatch<B>>[]; eventTime?: EventTimeStats; droppedRows?: Readonly<Record<string, number>> }> =>
-    derivePlan(
-      source,
-      source.pipe(
-        map((batch) => {
-          const cache = new WindowCache(sizeMs);
-          const adder = new ColumnAdder('window');
-          const rows: Windowed<RowOfBatch<B>>[] = [];
-          let min = Infinity;
-          let max = -Infinity;
-          let sum = 0;
-          let nulls = 0;
-          for (const row of batch.rows as readonly RowOfBatch<B>[]) {
-            const t = row[timeColumn];
-            if (t === null || t === undefined) {
-              nulls++;
-              continue;
-            }
-            if (t < min) min = t;
-            if (t > max) max = t;
-            sum += t;
-            rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
-          }
-          const previous = (batch as { droppedRows?: Readonly<Record<string, number>> }).droppedRows;
-          return {
-            ...batch,
-            rows,
-            ...(rows.length > 0 ? { eventTime: { min, max, avg: sum / rows.length } } : {}),
-            ...(nulls > 0 ? { droppedRows: { ...previous, nullEventTime: (previous?.['nullEventTime'] ?? 0) + nulls } } : {}),
-          };
-        }),
+  return <R extends { readonly [P in K]: number | null }>(source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Windowed<R>>> => {
+    const plan = inputPlan(OP, source);
+    const types = plan.columns.types;
+    const type = types?.get(timeColumn);
+    if (types !== undefined && type === undefined) {
+      throw new AnalysisError(`${OP}: A column or function parameter with name \`${timeColumn}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
+    }
+    if (type !== undefined && type !== 'timestamp') throw new AnalysisError(`${OP}: the window's time column ${timeColumn} must be a timestamp, not ${type}`);
+    const nextTypes = types === undefined ? undefined : new Map<string, ColumnType>(types).set('window', 'window');
+    const eventTime = new Map(plan.columns.eventTime);
+    if (eventTime.has(timeColumn)) eventTime.set('window', 'window');
+    else eventTime.delete('window');
+    return pipeline<MicroBatch<Windowed<R>>>(
+      withStep(
+        plan,
+        {
+          operator: OP,
+          stateful: false,
+          create: () => ({
+            process: (input, ctx) => {
+              const cache = new WindowCache(sizeMs);
+              const adder = new ColumnAdder('window');
+              const rows: Windowed<R>[] = [];
+              const stats = new EventTimeStatsBuilder();
+              let nulls = 0;
+              for (const row of input as Batch<R>) {
+                const t = row[timeColumn];
+                if (t === null || t === undefined) {
+                  nulls++;
+                  continue;
+                }
+                stats.add(t);
+                rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
+              }
+              const built = stats.build();
+              if (built !== undefined) ctx.reportEventTime(built);
+              ctx.reportDropped('nullEventTime', nulls);
+              return Batch.of(rows);
+            },
+          }),
+        },
+        { columns: { types: nextTypes, eventTime } },
       ),
     );
+  };
 }

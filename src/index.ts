@@ -1,17 +1,27 @@
 // Operators, one file each.
 export { readJsonFiles, SeenFileLog, compareFiles, isVisibleDataFile, type ReadJsonFilesOptions } from '../operators/readJsonFiles.js';
 export { throttleFiles, parseTrigger, type ThrottleFilesOptions, type TriggerSpec } from '../operators/throttleFiles.js';
+export { withWatermark, type WithWatermarkOptions } from '../operators/withWatermark.js';
 export { tumblingWindow, type TumblingWindowOptions, type Windowed } from '../operators/tumblingWindow.js';
 export { groupCount, type CountRow } from '../operators/groupCount.js';
+export { mapBatch, filterRows, selectColumns, type BatchInfo } from '../operators/mapBatch.js';
 export { toMemoryTable, type ToMemoryTableOptions } from '../operators/toMemoryTable.js';
 export { foreachBatch, type ForeachBatchOptions } from '../operators/foreachBatch.js';
 
-// The query handle, catalog and plan.
+// The query handle, catalog and engine.
 export { startQuery, StreamingQuery, StreamingQueryException, type StartQueryOptions, type StreamingQueryStatus } from './query.js';
 export { Catalog, type Row, type TableSnapshot } from './catalog.js';
-export { isStreaming, planOf, withPlan, derivePlan, SourceMonitor, type QueryPlan, type PlannedObservable, type OutputMode, type SourceStatus } from './plan.js';
-export type { BatchProgress, StreamingQueryProgress } from './progress.js';
-export type { AggregateBatch, BatchInfo, EventTimeStats, FileMeta, ListingPosition, MicroBatch, RowBatch, SourceFile } from './batch.js';
+export { isStreaming } from './engine/is-streaming.js';
+export { Pipeline, planOf, type LogicalPlan, type OutputMode, type LateRow, type LateRowsEvent, type StepContext, type StepInstance, type StepSpec, type SinkSpec, type SinkWriter, type WatermarkSpec, type ColumnsInfo, type EventTimeKind } from './engine/plan.js';
+export { MicroBatchExecution, END_OF_TIME_MS, type MicroBatch, type OffsetLogEntry, type CommitLogEntry, type CheckpointState, type DriverOptions } from './engine/driver.js';
+export { Batch, type EventTimeStats } from './engine/batch.js';
+export { StateStore, StateStoreProvider, type StateDelta } from './engine/state-store.js';
+export { offsetsEqual, READ_ALL, type Source, type SourceSpec, type SourceBatch, type Offset, type ReadLimit, type JsonValue } from './engine/source.js';
+export { observableSourceSpec, type BatchLike } from './engine/observable-source.js';
+export { pipeline, sourcePlan, inputPlan, withStep } from './engine/compose.js';
+export type { Trigger } from './engine/trigger.js';
+export type { BatchProgress, StreamingQueryProgress, StateOperatorProgress, SourceProgress } from './progress.js';
+export type { FileMeta, RowBatch, RowOfBatch } from './batch.js';
 
 // Kernels: pure functions, usable on their own.
 export { parseDurationMs, durationMs, type DurationLike } from './duration.js';

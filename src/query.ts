@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Observable, ReplaySubject, Subject, Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { MicroBatchExecution, type CheckpointState, type StreamingQueryStatus } from './engine/driver.js';
+import { isDerivedFromPipeline, planOf, type LateRowsEvent } from './engine/plan.js';
 import { AnalysisError, StructuredRxError } from './errors.js';
-import { planOf, type SourceMonitor } from './plan.js';
-import type { BatchProgress, StreamingQueryProgress } from './progress.js';
+import type { StreamingQueryProgress } from './progress.js';
 
-/** Spark's `StreamingQueryStatus`. */
-export interface StreamingQueryStatus {
-  readonly message: string;
-  readonly isDataAvailable: boolean;
-  readonly isTriggerActive: boolean;
-}
+export type { StreamingQueryStatus } from './engine/driver.js';
 
 export interface StartQueryOptions {
-  /** The query name; default: the name the sink reports (a memory table's name). */
+  /** The query name; default: the sink's (a memory table's name). */
   readonly name?: string;
   /** A stable id (Spark keeps it in the checkpoint); default a new UUID. */
   readonly id?: string;
+  /**
+   * Spark's `spark.sql.streaming.noDataMicroBatches.enabled`: run a batch without new data when
+   * the watermark moved so that state can be emitted or evicted. Default true.
+   */
+  readonly noDataMicroBatches?: boolean;
 }
 
 /** The query failed: `cause` is the error that ended it. */
@@ -31,38 +32,51 @@ export class StreamingQueryException extends StructuredRxError {
 const RECENT = 100;
 
 /**
- * A handle to a running query, as Spark's `StreamingQuery`: ids, status, progress, stop and
- * waiting. Create it with {@link startQuery}.
+ * A handle to a running query, as Spark's `StreamingQuery`: ids, status, progress, late rows,
+ * stop and waiting. Create it with {@link startQuery}. The handle owns the query's driver (one
+ * per run): its triggers, batch ids, watermark, state stores and commits.
  */
 export class StreamingQuery {
   readonly id: string;
   readonly runId: string = randomUUID();
-  private nameValue: string | null;
+  private readonly nameValue: string | null;
   private readonly recent: StreamingQueryProgress[] = [];
-  private readonly subscription = new Subscription();
   private readonly terminated$ = new ReplaySubject<void>(1);
   private readonly progress$ = new Subject<StreamingQueryProgress>();
+  private readonly late$ = new Subject<LateRowsEvent>();
   private active = true;
   private error: StreamingQueryException | null = null;
-  private filesProcessed = 0;
-  private readonly monitor: SourceMonitor | undefined;
+  private readonly driver: MicroBatchExecution;
 
   /** @internal use {@link startQuery} */
-  constructor(query: Observable<BatchProgress>, options: StartQueryOptions = {}) {
+  constructor(query: Observable<StreamingQueryProgress>, options: StartQueryOptions = {}) {
+    const plan = planOf(query);
+    if (plan === undefined) {
+      throw new AnalysisError(
+        isDerivedFromPipeline(query)
+          ? 'startQuery: a plain RxJS operator was applied after the sink, which hides the query; pass the pipeline that ends in the sink, and observe query.progress instead'
+          : 'startQuery: the query must be a pipeline built with structured-rx operators (a source such as readJsonFiles, steps, and a sink)',
+      );
+    }
+    if (plan.sink === undefined) throw new AnalysisError('startQuery: the pipeline has no sink; end it with toMemoryTable(...) or foreachBatch(...)');
+    if (options.noDataMicroBatches !== undefined && typeof options.noDataMicroBatches !== 'boolean') {
+      throw new AnalysisError(`startQuery: invalid noDataMicroBatches ${String(options.noDataMicroBatches)}: expected true or false`);
+    }
     this.id = options.id ?? randomUUID();
-    // Spark names a query at start (queryName), not at its first trigger.
-    this.nameValue = options.name ?? planOf(query)?.queryName ?? null;
-    this.monitor = planOf(query)?.source;
-    this.subscription.add(
-      query.subscribe({
-        next: (p) => this.record(p),
-        error: (e: unknown) => {
-          this.error = new StreamingQueryException(this.nameValue, e);
+    this.nameValue = options.name ?? plan.sink.name;
+    this.driver = new MicroBatchExecution(
+      plan,
+      { id: this.id, runId: this.runId, name: this.nameValue, noDataMicroBatches: options.noDataMicroBatches ?? true },
+      {
+        batch: (_output, progress) => this.record(progress),
+        lateRows: (event) => this.late$.next(event),
+        terminated: (err) => {
+          if (err !== undefined) this.error = new StreamingQueryException(this.nameValue, err);
           this.terminate();
         },
-        complete: () => this.terminate(),
-      }),
+      },
     );
+    this.driver.start();
   }
 
   get name(): string | null {
@@ -79,39 +93,62 @@ export class StreamingQuery {
     return this.error;
   }
 
-  /** The last trigger's progress, or null before the first trigger. */
+  /** The last batch's progress, or null before the first batch. */
   get lastProgress(): StreamingQueryProgress | null {
     return this.recent[this.recent.length - 1] ?? null;
   }
 
-  /** The last 100 triggers' progress, oldest first (a copy). */
+  /** The last 100 batches' progress, oldest first (a copy). */
   get recentProgress(): StreamingQueryProgress[] {
     return this.recent.slice();
   }
 
-  /** Each trigger's progress as it completes (Spark's `StreamingQueryListener.onQueryProgress`). */
+  /** Each batch's progress as it completes (Spark's `StreamingQueryListener.onQueryProgress`). */
   get progress(): Observable<StreamingQueryProgress> {
     return this.progress$.asObservable();
   }
 
-  /** Files the source has listed so far, when the query reads a structured-rx file source. */
-  get filesKnown(): number | undefined {
-    return this.monitor?.current.filesListed;
+  /**
+   * The rows stateful operators dropped as late, one event per batch and operator, each row
+   * with the watermark of that batch and the window it would have joined. Spark only counts
+   * them (`numRowsDroppedByWatermark`); here they are data.
+   */
+  get lateRows(): Observable<LateRowsEvent> {
+    return this.late$.asObservable();
+  }
+
+  /** The watermark the next batch runs with, epoch ms (0 until event time has been seen). */
+  get watermarkMs(): number {
+    return this.driver.watermarkMs;
+  }
+
+  /** Items (files, messages) the source has discovered so far. */
+  get inputsKnown(): number {
+    return this.driver.known;
+  }
+
+  /** Items the source has discovered that no batch has taken yet. */
+  get inputsPending(): number {
+    return this.driver.pending;
   }
 
   get status(): StreamingQueryStatus {
-    if (!this.active) return { message: 'Stopped', isDataAvailable: false, isTriggerActive: false };
-    const s = this.monitor?.current;
-    const pending = s === undefined ? (this.lastProgress?.filesPending ?? 0) : s.filesListed - this.filesProcessed;
-    if (this.lastProgress === null && (s === undefined || s.listings === 0)) {
-      return { message: 'Initializing sources', isDataAvailable: false, isTriggerActive: false };
-    }
-    if (pending > 0) return { message: 'Processing new data', isDataAvailable: true, isTriggerActive: true };
-    return { message: 'Waiting for data to arrive', isDataAvailable: false, isTriggerActive: false };
+    return this.driver.status;
   }
 
-  /** Stops the query: unsubscribes the pipeline, which releases the source. Resolves when stopped. */
+  /** Everything a checkpoint of this run saves: offset and commit logs, watermark, source log, state store versions. */
+  checkpointState(): CheckpointState {
+    return this.driver.checkpointState();
+  }
+
+  /** @internal the run's driver, for tests of the engine */
+  get execution(): MicroBatchExecution {
+    return this.driver;
+  }
+
+  /** Stops the query: no new trigger starts and work under way is dropped uncommitted. Resolves when stopped. */
   stop(): Promise<void> {
+    this.driver.stop();
     this.terminate();
     return Promise.resolve();
   }
@@ -139,82 +176,42 @@ export class StreamingQuery {
   }
 
   /**
-   * Spark's `processAllAvailable()`: resolves once every file the source can see now has been
-   * processed: it asks the source to list its directory at once (after a listing already under
-   * way, which may have missed newer files), then waits until the files of that listing are all
-   * in finished triggers (or the query ends; rejects if it failed). Needs a query that reads a
-   * structured-rx file source.
+   * Spark's `processAllAvailable()`: resolves once a trigger that started after this call found
+   * no new data and no no-data batch due (every batch it ran is committed), or the query ended;
+   * rejects if the query failed. Under the default trigger it starts that trigger at once.
    */
-  processAllAvailable(): Promise<void> {
-    const monitor = this.monitor;
-    if (monitor === undefined) {
-      return Promise.reject(new AnalysisError('processAllAvailable: the query does not read a structured-rx file source, so what is available is unknown'));
-    }
-    return new Promise<void>((resolve, reject) => {
-      /** The listing count once our own listing is done; set when that listing is requested. */
-      let target: number | undefined;
-      let ready = false;
-      const subs = new Subscription();
-      const check = (): void => {
-        if (!ready || subs.closed) return;
-        if (!this.active) {
-          subs.unsubscribe();
-          if (this.error !== null) reject(this.error);
-          else resolve();
-          return;
-        }
-        const s = monitor.current;
-        if (target === undefined) {
-          // A listing under way may have started before files that are there now, and the source
-          // ignores a request while it lists: wait until it is idle, then ask for our own listing.
-          if (s.busy) return;
-          target = s.listings + 1;
-          monitor.requestListing();
-          return;
-        }
-        if (s.listings >= target && !s.busy && this.filesProcessed >= s.filesListed) {
-          subs.unsubscribe();
-          resolve();
-        }
-      };
-      subs.add(monitor.status.subscribe(check));
-      subs.add(this.progress$.subscribe(check));
-      subs.add(this.terminated$.subscribe(check));
-      ready = true;
-      check();
-    });
+  async processAllAvailable(): Promise<void> {
+    if (this.active) await this.driver.whenIdle();
+    if (this.error !== null) throw this.error;
   }
 
-  private record(p: BatchProgress): void {
-    if (this.nameValue === null) this.nameValue = p.name;
-    const full: StreamingQueryProgress = { ...p, id: this.id, runId: this.runId };
-    this.filesProcessed += p.files.length;
-    this.recent.push(full);
+  private record(p: StreamingQueryProgress): void {
+    this.recent.push(p);
     if (this.recent.length > RECENT) this.recent.shift();
-    this.progress$.next(full);
+    this.progress$.next(p);
   }
 
   private terminate(): void {
     if (!this.active) return;
     this.active = false;
-    this.subscription.unsubscribe();
     this.progress$.complete();
+    this.late$.complete();
     this.terminated$.next();
     this.terminated$.complete();
   }
 }
 
 /**
- * Starts a query: subscribes to a pipeline that ends in a sink (`toMemoryTable`,
- * `foreachBatch`) and returns its {@link StreamingQuery} handle, as Spark's
- * `writeStream...start()`. The query runs until it is stopped, its source completes (a finite
- * source, or trigger `once`/`availableNow`), or it fails.
+ * Starts a query: Spark's `writeStream...start()`. Takes a pipeline that ends in a sink
+ * (`toMemoryTable`, `foreachBatch`), makes its driver and returns the {@link StreamingQuery}
+ * handle. The query runs until it is stopped, its source ends (a finite source, or trigger
+ * `once`/`availableNow`), or it fails.
  *
  * @example
  * const query = startQuery(counts$.pipe(toMemoryTable('counts', { outputMode: 'complete', catalog })));
  * await query.processAllAvailable();
  * await query.stop();
  */
-export function startQuery(query: Observable<BatchProgress>, options: StartQueryOptions = {}): StreamingQuery {
+export function startQuery(query: Observable<StreamingQueryProgress>, options: StartQueryOptions = {}): StreamingQuery {
   return new StreamingQuery(query, options);
 }

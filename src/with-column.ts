@@ -34,3 +34,12 @@ function compileCopier(keys: readonly string[], column: string): (row: object, v
   // Keys are JSON-quoted, so any column name is a safe property literal.
   return new Function('r', 'v', `return { ${props.join(', ')} };`) as (row: object, value: unknown) => Record<string, unknown>;
 }
+
+/**
+ * Sets a field named by a user (a column, a key, an alias) on a plain row object. `__proto__`
+ * is defined as an own property instead of assigned, so no name reaches the prototype.
+ */
+export function setField(row: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+  else row[name] = value;
+}

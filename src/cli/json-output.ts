@@ -28,7 +28,7 @@ export function jsonRow(row: Readonly<Record<string, unknown>>, schema: Readonly
 export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, ColumnType>>, withSql = false): string {
   const line: JsonTriggerLine = {
     batchId: t.progress.batchId,
-    files: t.progress.files,
+    files: t.progress.sources[0]?.inputs ?? [],
     numInputRows: t.progress.numInputRows,
     rows: t.rows.map((r) => jsonRow(r, schema)),
     ...(withSql

@@ -96,7 +96,7 @@ const parseWindowFlag = flagParser('--window', (raw) => ({ text: raw, ms: durati
 const parseStartTimeFlag = flagParser('--start-time', (raw) => ({ text: raw, ms: durationMs('tumblingWindow', 'startTime', raw, 'any') }));
 const parseTriggerFlag = flagParser('--trigger', (raw): TriggerSpec => {
   const spec = raw.trim();
-  parseTrigger(spec); // throws InvalidArgumentError for anything the operator would refuse
+  parseTrigger(spec, 'throttleFiles'); // throws InvalidArgumentError for anything the operator would refuse
   return spec === 'available-now' ? 'availableNow' : spec;
 });
 const parseMaxFiles = flagParser('--max-files-per-trigger', (raw) => {

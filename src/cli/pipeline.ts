@@ -1,13 +1,11 @@
-import { Observable, tap } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { toMemoryTable } from '../../operators/toMemoryTable.js';
 import { groupCount } from '../../operators/groupCount.js';
 import { readJsonFiles } from '../../operators/readJsonFiles.js';
 import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
 import { tumblingWindow } from '../../operators/tumblingWindow.js';
-import type { AggregateBatch } from '../batch.js';
 import { Catalog } from '../catalog.js';
 import { InvalidArgumentError, StructuredRxError } from '../errors.js';
-import { derivePlan } from '../plan.js';
 import type { BatchProgress } from '../progress.js';
 import { startQuery, type StreamingQuery } from '../query.js';
 import { schemaTypes, type ColumnType } from '../schema.js';
@@ -99,22 +97,17 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
       tumblingWindow(options.timeColumn, options.windowMs, { startTime: options.startTimeMs }),
     );
     // groupCount's rows are the grouping columns, `window` and `count`: a ResultRow.
-    const counted$ = windowed$.pipe(groupCount(...options.groupBy, 'window')) as unknown as Observable<AggregateBatch<ResultRow>>;
+    const counted$ = windowed$.pipe(groupCount(...options.groupBy, 'window')) as unknown as Observable<{ readonly rows: readonly ResultRow[] }>;
     const sink$ = counted$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }));
-    const reported$ = derivePlan(
-      sink$,
-      sink$.pipe(
-        tap((progress) => {
-          // What the sink received this trigger: the whole table (complete), or the changed rows
-          // it appended at the end (update).
-          const table = (catalog.table<ResultRow>(options.queryName)?.rows ?? []) as readonly ResultRow[];
-          const rows = options.outputMode === 'complete' ? table : table.slice(table.length - progress.sink.numOutputRows);
-          result.apply(rows, options.outputMode);
-          onTrigger({ progress, rows, sql: runStatements(options.sql, catalog) });
-        }),
-      ),
-    );
-    const query = startQuery(reported$, { name: options.queryName });
+    const query = startQuery(sink$, { name: options.queryName });
+    query.progress.subscribe((progress) => {
+      // What the sink received this trigger: the whole table (complete), or the rows it
+      // appended at the end (update, append).
+      const table = (catalog.table<ResultRow>(options.queryName)?.rows ?? []) as readonly ResultRow[];
+      const rows = options.outputMode === 'complete' ? table : table.slice(table.length - progress.sink.numOutputRows);
+      result.apply(rows, options.outputMode);
+      onTrigger({ progress, rows, sql: runStatements(options.sql, catalog) });
+    });
     return { query, catalog, result, resultSchema };
   } catch (e) {
     if (e instanceof InvalidArgumentError) {

@@ -82,7 +82,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   };
   const onTrigger = (t: TriggerResult): void => {
     triggers++;
-    files += t.progress.files.length;
+    files += (t.progress.sources[0]?.inputs.length ?? 0);
     rows += t.progress.numInputRows;
     if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}, options.sql.length > 0) + '\n');
     else if (view !== undefined && running !== undefined) view.onTrigger(t, running.query);

@@ -59,16 +59,16 @@ export class TerminalView {
   /** Draws the first frame and starts the bar. */
   start(query: StreamingQuery): void {
     this.write(this.frame('active').join('\n') + '\n');
-    this.bar.start(Math.max(1, query.filesKnown ?? 0), 0, this.payload('active'));
+    this.bar.start(Math.max(1, query.inputsKnown ?? 0), 0, this.payload('active'));
     // Files can be listed between triggers (--watch): keep "files known" current.
-    this.refresh = setInterval(() => this.bar.setTotal(Math.max(1, query.filesKnown ?? 0, this.filesDone)), 250);
+    this.refresh = setInterval(() => this.bar.setTotal(Math.max(1, query.inputsKnown ?? 0, this.filesDone)), 250);
     this.refresh.unref();
   }
 
   /** Redraws the chart and the bar after a trigger. */
   onTrigger(t: TriggerResult, query: StreamingQuery): void {
     this.lastTrigger = t;
-    this.filesDone += t.progress.files.length;
+    this.filesDone += (t.progress.sources[0]?.inputs.length ?? 0);
     this.rowsDone += t.progress.numInputRows;
     this.redraw('active', query);
   }
@@ -92,7 +92,7 @@ export class TerminalView {
     // Back to the top of the frame and overwrite it line by line (erasing each line's rest; the
     // frame always has the same number of lines), then the bar below redraws itself.
     this.write(`\r${CSI}${this.frameLines}A` + this.frame(state).map((l) => l + `${CSI}K`).join('\n') + '\n');
-    this.bar.setTotal(Math.max(1, query.filesKnown ?? 0, this.filesDone));
+    this.bar.setTotal(Math.max(1, query.inputsKnown ?? 0, this.filesDone));
     this.bar.update(this.filesDone, this.payload(state));
     this.bar.render();
   }
@@ -104,7 +104,7 @@ export class TerminalView {
     const detail =
       t === undefined
         ? `reading ${dirLabel}${cli.watch ? ' (watching for new files)' : ''}`
-        : `batch ${t.progress.batchId}: ${describeFiles(t.progress.files)}, ${t.progress.numInputRows} rows · ${dirLabel}`;
+        : `batch ${t.progress.batchId}: ${describeFiles(t.progress.sources[0]?.inputs ?? [])}, ${t.progress.numInputRows} rows · ${dirLabel}`;
     // With --sql, the statements' results after the last trigger take the chart's place (same height).
     const chart =
       cli.sql.length > 0

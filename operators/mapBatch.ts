@@ -1,0 +1,124 @@
+import type { Observable } from 'rxjs';
+import type { RowBatch } from '../src/batch.js';
+import { Batch } from '../src/engine/batch.js';
+import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import type { MicroBatch } from '../src/engine/driver.js';
+import type { ColumnsInfo, OutputMode, Pipeline } from '../src/engine/plan.js';
+import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
+import { setField } from '../src/with-column.js';
+
+/** What a user's batch step is told about the batch. */
+export interface BatchInfo {
+  readonly batchId: number;
+  /** The watermark the batch runs with, epoch ms. */
+  readonly watermarkMs: number;
+  readonly outputMode: OutputMode;
+  /** False for a no-data batch. */
+  readonly isDataBatch: boolean;
+}
+
+/**
+ * Your own per-batch step, inside the query: `fn` gets each batch's rows (and which batch it
+ * is) and returns the rows to pass on. Use it instead of a plain RxJS `map` between
+ * structured-rx operators: a plain operator hides the query's plan, and the structured-rx
+ * operator after it refuses it at composition.
+ *
+ * The column types after it are unknown to the plan (later operators check columns when the
+ * batch runs); columns that carried event time still do, so keep their names if a watermark
+ * should still apply. `fn` must not mutate its input rows.
+ *
+ * ```
+ * input:   a------b------|    a = [{ n: 1 }, { n: 2 }]
+ * mapBatch((rows) => rows.map((r) => ({ ...r, twice: r.n * 2 })))
+ * output:  x------y------|    x = [{ n: 1, twice: 2 }, { n: 2, twice: 4 }]
+ * ```
+ *
+ * @example
+ * events$.pipe(mapBatch((rows) => rows.filter((r) => r.action !== null)), tumblingWindow('time', '1 hour'))
+ */
+export function mapBatch<R, S>(fn: (rows: readonly R[], batch: BatchInfo) => readonly S[]) {
+  if (typeof fn !== 'function') throw new InvalidArgumentError('mapBatch', 'fn', fn, 'a function (rows, batch) => rows');
+  return (source: Observable<RowBatch<R>>): Pipeline<MicroBatch<S>> => {
+    const plan = inputPlan('mapBatch', source);
+    const columns: ColumnsInfo = { types: undefined, eventTime: plan.columns.eventTime };
+    return pipeline<MicroBatch<S>>(
+      withStep(
+        plan,
+        {
+          operator: 'mapBatch',
+          stateful: false,
+          create: () => ({
+            process: (input, ctx) => {
+              const out = fn(input.rows as readonly R[], { batchId: ctx.batchId, watermarkMs: ctx.watermarkMs, outputMode: ctx.outputMode, isDataBatch: ctx.isDataBatch });
+              if (!Array.isArray(out)) throw new AnalysisError(`mapBatch: the function returned ${typeof out} for batch ${ctx.batchId}; it must return an array of rows`);
+              return Batch.of(out as readonly unknown[]);
+            },
+          }),
+        },
+        { columns },
+      ),
+    );
+  };
+}
+
+/**
+ * Spark's `filter(condition)` as a step of the query: keeps the rows for which `predicate`
+ * returns true. Columns, types and event time are unchanged.
+ *
+ * @example
+ * events$.pipe(filterRows((r) => r.action === 'Open'))
+ */
+export function filterRows<R>(predicate: (row: R) => boolean) {
+  if (typeof predicate !== 'function') throw new InvalidArgumentError('filterRows', 'predicate', predicate, 'a function (row) => boolean');
+  return (source: Observable<RowBatch<R>>): Pipeline<MicroBatch<R>> => {
+    const plan = inputPlan('filterRows', source);
+    return pipeline<MicroBatch<R>>(
+      withStep(plan, {
+        operator: 'filterRows',
+        stateful: false,
+        create: () => ({ process: (input) => (input as Batch<R>).filter((r) => predicate(r) === true) }),
+      }),
+    );
+  };
+}
+
+/**
+ * Spark's `select(columns)` of plain columns: keeps only the columns named, in that order.
+ * An unknown column is an `AnalysisError` when composed (when the plan knows the columns).
+ *
+ * @example
+ * counts$.pipe(selectColumns('action', 'count'))
+ */
+export function selectColumns<R, K extends keyof R & string>(...names: K[]) {
+  if (names.length === 0) throw new InvalidArgumentError('selectColumns', 'columns', names, 'at least one column name');
+  for (const n of names) if (typeof n !== 'string' || n === '') throw new InvalidArgumentError('selectColumns', 'columns', n, 'a column name');
+  return (source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Pick<R, K>>> => {
+    const plan = inputPlan('selectColumns', source);
+    const types = plan.columns.types;
+    if (types !== undefined) {
+      for (const n of names) {
+        if (!types.has(n)) throw new AnalysisError(`selectColumns: A column or function parameter with name \`${n}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
+      }
+    }
+    const eventTime = new Map([...plan.columns.eventTime].filter(([c]) => (names as string[]).includes(c)));
+    const nextTypes = types === undefined ? undefined : new Map(names.map((n) => [n, types.get(n) ?? 'string'] as const));
+    return pipeline<MicroBatch<Pick<R, K>>>(
+      withStep(
+        plan,
+        {
+          operator: 'selectColumns',
+          stateful: false,
+          create: () => ({
+            process: (input) =>
+              input.map((row) => {
+                const out: Record<string, unknown> = {};
+                for (const n of names) setField(out, n, (row as Record<string, unknown>)[n]);
+                return out;
+              }),
+          }),
+        },
+        { columns: { types: nextTypes, eventTime } },
+      ),
+    );
+  };
+}

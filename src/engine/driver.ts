@@ -1,0 +1,633 @@
+import { asyncScheduler, isObservable, from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { AnalysisError } from '../errors.js';
+import { isoTime, type StateOperatorProgress, type StreamingQueryProgress } from '../progress.js';
+import { Batch, type EventTimeStats } from './batch.js';
+import { outputModeError, resolveOutputMode } from './output-mode.js';
+import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StepContext, StepInstance } from './plan.js';
+import { READ_ALL, offsetsEqual, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
+import { StateStoreProvider, type StateStore } from './state-store.js';
+
+/** The end of event time: the watermark after a finite source's last row (every window is then final). */
+export const END_OF_TIME_MS = 8.64e15;
+
+/** The write-ahead record of one batch, written before it runs (Spark's offset log entry). */
+export interface OffsetLogEntry {
+  readonly batchId: number;
+  readonly startOffset: Offset | null;
+  readonly endOffset: Offset | null;
+  /** The watermark the batch runs with. */
+  readonly watermarkMs: number;
+  /** When its trigger started: the batch's processing time. */
+  readonly timestampMs: number;
+  readonly isDataBatch: boolean;
+}
+
+/** The record that a batch's output has been taken by the sink (Spark's commit log entry). */
+export interface CommitLogEntry {
+  readonly batchId: number;
+  /** The watermark after the batch: what the next batch runs with. */
+  readonly nextWatermarkMs: number;
+}
+
+/** What a subscriber of a sink-less pipeline receives per batch: the last step's output. */
+export interface MicroBatch<R> {
+  readonly batchId: number;
+  /** The rows the pipeline's last step gave for this batch (for an aggregation: what the output mode selects). */
+  readonly rows: readonly R[];
+  /** Rows read from the source in this batch (0 in a no-data batch). */
+  readonly numInputRows: number;
+  readonly numMalformedRows: number;
+  /** False for a no-data batch, run only because the watermark moved. */
+  readonly isDataBatch: boolean;
+  /** The watermark the batch ran with, epoch ms. */
+  readonly watermarkMs: number;
+  /** What the batch read, as the source names it (file names for the file source). */
+  readonly inputs: readonly string[];
+  readonly eventTime?: EventTimeStats;
+  readonly droppedRows: Readonly<Record<string, number>>;
+}
+
+/** Spark's `StreamingQueryStatus`. */
+export interface StreamingQueryStatus {
+  readonly message: string;
+  readonly isDataAvailable: boolean;
+  readonly isTriggerActive: boolean;
+}
+
+export interface DriverOptions {
+  readonly id: string;
+  readonly runId: string;
+  readonly name: string | null;
+  /** Spark's `spark.sql.streaming.noDataMicroBatches.enabled`. Default true. */
+  readonly noDataMicroBatches: boolean;
+}
+
+/** What the driver tells the one who runs it. */
+export interface DriverListener {
+  batch?(output: MicroBatch<unknown>, progress: StreamingQueryProgress): void;
+  lateRows?(event: LateRowsEvent): void;
+  /** The query ended: completed (no error) or failed. */
+  terminated(error: unknown): void;
+}
+
+/** Everything a checkpoint saves, in named, serialisable places. */
+export interface CheckpointState {
+  readonly id: string;
+  readonly offsets: readonly OffsetLogEntry[];
+  readonly commits: readonly CommitLogEntry[];
+  readonly watermarkMs: number;
+  readonly source: JsonValue;
+  readonly stateStores: readonly { readonly operatorId: string; readonly operatorName: string; readonly version: number }[];
+}
+
+interface Observations {
+  eventTime: EventTimeStats | undefined;
+  readonly maxEventTime: (number | undefined)[];
+  readonly dropped: Map<string, number>;
+  readonly late: { rows: LateRow[]; droppedByWatermark: number }[];
+}
+
+/**
+ * The driver of one run of a query: Spark's `MicroBatchExecution`. It owns when triggers fire,
+ * the batch ids, each batch's planned input (source offsets, written to the offset log before
+ * the batch runs), the output mode, the watermark, one versioned state store per stateful
+ * step, the commit of a batch once the sink has taken it, and progress.
+ *
+ * It runs on a scheduler and subscribes to the source's cold Observables, never to Promises,
+ * so under a `TestScheduler` a whole query runs in virtual time.
+ */
+export class MicroBatchExecution {
+  /** The offset log: the planned input of every batch, written before the batch runs. */
+  readonly offsetLog = new Map<number, OffsetLogEntry>();
+  /** The commit log: batches whose output the sink has taken. */
+  readonly commitLog = new Map<number, CommitLogEntry>();
+  /** One state store provider per stateful step, in plan order; the index is the operator id. */
+  readonly stateStores: StateStoreProvider<unknown>[] = [];
+  readonly outputMode: OutputMode;
+  readonly scheduler: SchedulerLike;
+
+  private readonly source: Source<unknown>;
+  private readonly steps: StepInstance[];
+  private readonly stepStore: (StateStoreProvider<unknown> | undefined)[] = [];
+  private readonly sink: SinkWriter | undefined;
+  private readonly operatorWatermarks: (number | undefined)[];
+
+  private watermark = 0;
+  private lastBatchWatermark: number | undefined;
+  private committed: Offset | null = null;
+  private nextBatchId = 0;
+  private triggers = 0;
+  private lastTriggerStart: number | undefined;
+  private endOfInputDone = false;
+
+  private started = false;
+  private stopped = false;
+  private triggerActive = false;
+  private dataAvailable = false;
+  private readonly subscriptions = new Set<Subscription>();
+  private timer: Subscription | undefined;
+  private checkSeq = 0;
+  private readonly idleWaiters: { after: number; resolve: () => void }[] = [];
+  private readonly queue: (() => void)[] = [];
+  private pumping = false;
+
+  constructor(
+    readonly plan: LogicalPlan,
+    readonly options: DriverOptions,
+    private readonly listener: DriverListener,
+  ) {
+    this.outputMode = resolveOutputMode(plan);
+    const err = outputModeError(plan, this.outputMode);
+    if (err !== undefined) throw err;
+    this.scheduler = plan.scheduler ?? asyncScheduler;
+    this.source = plan.source.create();
+    this.steps = plan.steps.map((s) => s.create());
+    plan.steps.forEach((s) => {
+      if (!s.stateful) {
+        this.stepStore.push(undefined);
+        return;
+      }
+      const provider = new StateStoreProvider<unknown>(String(this.stateStores.length), s.operator);
+      this.stateStores.push(provider);
+      this.stepStore.push(provider);
+    });
+    this.sink = plan.sink?.create();
+    this.operatorWatermarks = plan.watermarks.map(() => undefined);
+  }
+
+  /** The watermark the next batch runs with, epoch ms. */
+  get watermarkMs(): number {
+    return this.watermark;
+  }
+
+  /** The id the next batch gets. */
+  get currentBatchId(): number {
+    return this.nextBatchId;
+  }
+
+  get isActive(): boolean {
+    return this.started && !this.stopped;
+  }
+
+  /** Items the source knows of but no batch has taken yet. */
+  get pending(): number {
+    return this.source.pending(this.committed);
+  }
+
+  /** Items the source has discovered so far (files listed, messages fetched). */
+  get known(): number {
+    return this.source.known();
+  }
+
+  get status(): StreamingQueryStatus {
+    if (this.stopped) return { message: 'Stopped', isDataAvailable: false, isTriggerActive: false };
+    if (!this.source.discovered) return { message: 'Initializing sources', isDataAvailable: false, isTriggerActive: this.triggerActive };
+    const pending = this.source.pending(this.committed) > 0;
+    if (this.triggerActive && this.dataAvailable) return { message: 'Processing new data', isDataAvailable: true, isTriggerActive: true };
+    if (pending) return { message: 'Processing new data', isDataAvailable: true, isTriggerActive: this.triggerActive };
+    const waiting = this.plan.trigger.kind === 'processingTime' ? 'Waiting for next trigger' : 'Waiting for data to arrive';
+    return { message: waiting, isDataAvailable: false, isTriggerActive: this.triggerActive };
+  }
+
+  /** Everything a checkpoint saves, as plain data. */
+  checkpointState(): CheckpointState {
+    return {
+      id: this.options.id,
+      offsets: [...this.offsetLog.values()],
+      commits: [...this.commitLog.values()],
+      watermarkMs: this.watermark,
+      source: this.source.checkpoint(),
+      stateStores: this.stateStores.map((p) => ({ operatorId: p.operatorId, operatorName: p.operatorName, version: p.version })),
+    };
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const push = this.source.dataAvailable;
+    if (push !== undefined) this.track(push.subscribe({ next: () => this.wake(), error: (e: unknown) => this.fail(e) }));
+    this.enqueue(() => this.runTrigger());
+  }
+
+  /** Stops the run: no new trigger starts, work under way is unsubscribed. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimer();
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions.clear();
+    for (const p of this.stateStores) p.abort();
+    this.source.stop();
+    this.resolveWaiters(Infinity);
+  }
+
+  /** Starts a trigger now if the default trigger is waiting for its next poll. */
+  wake(): void {
+    if (this.stopped || this.triggerActive || this.plan.trigger.kind === 'processingTime') return;
+    if (this.timer === undefined) return; // not idle (starting, or a continuation is queued)
+    this.clearTimer();
+    this.enqueue(() => this.runTrigger());
+  }
+
+  /**
+   * Resolves once a trigger that started after this call found nothing left to do (no new
+   * data, no no-data batch due), or the query ended: Spark's `processAllAvailable`.
+   */
+  whenIdle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.idleWaiters.push({ after: this.checkSeq, resolve });
+      this.wake();
+    });
+  }
+
+  // ---- the trigger loop -------------------------------------------------------------------
+
+  private runTrigger(): void {
+    if (this.stopped) return;
+    this.clearTimer();
+    this.triggerActive = true;
+    this.dataAvailable = false;
+    const seq = ++this.checkSeq;
+    const triggerStart = this.scheduler.now();
+    const kind = this.plan.trigger.kind;
+    const discover = !(kind === 'availableNow' && this.triggers > 0);
+    const limit = kind === 'once' ? READ_ALL : this.plan.readLimit;
+    this.triggers++;
+    let latest: Offset | null = this.committed;
+    this.subscribeOnce(this.source.latestOffset(this.committed, limit, discover), (end) => (latest = end), () => {
+      const latestMs = this.scheduler.now() - triggerStart;
+      this.afterLatestOffset(seq, triggerStart, latestMs, latest);
+    });
+  }
+
+  private afterLatestOffset(seq: number, triggerStart: number, latestMs: number, end: Offset | null): void {
+    const kind = this.plan.trigger.kind;
+    if (end !== null && !offsetsEqual(end, this.committed)) {
+      this.dataAvailable = true;
+      this.runBatch(triggerStart, latestMs, end, this.watermark);
+      return;
+    }
+    if (kind !== 'once' && this.noDataBatchDue()) {
+      this.runBatch(triggerStart, latestMs, null, this.watermark);
+      return;
+    }
+    const bounded = this.source.isExhausted(this.committed);
+    if (bounded && !this.endOfInputDone && this.plan.watermarks.length > 0 && this.stepStore.some((s) => s !== undefined)) {
+      // A finite source has ended: event time is over, so every window is final (as Flink's
+      // end-of-input watermark; Spark's static query gives the same, all groups).
+      this.endOfInputDone = true;
+      this.runBatch(triggerStart, latestMs, null, END_OF_TIME_MS);
+      return;
+    }
+    this.triggerActive = false;
+    this.resolveWaiters(seq);
+    if (kind === 'once' || kind === 'availableNow' || bounded) {
+      this.complete();
+      return;
+    }
+    this.scheduleNextTrigger(triggerStart, false);
+  }
+
+  private noDataBatchDue(): boolean {
+    if (!this.options.noDataMicroBatches || this.lastBatchWatermark === undefined) return false;
+    const last = this.lastBatchWatermark;
+    if (!(this.watermark > last)) return false;
+    return this.steps.some((s) => s.shouldRunAnotherBatch?.(this.watermark, last, this.outputMode) === true);
+  }
+
+  private scheduleNextTrigger(triggerStart: number, ranBatch: boolean): void {
+    if (this.stopped) return;
+    const trigger = this.plan.trigger;
+    if (trigger.kind === 'once') {
+      this.complete();
+      return;
+    }
+    if (trigger.kind === 'processingTime') {
+      const next = Math.floor(triggerStart / trigger.intervalMs) * trigger.intervalMs + trigger.intervalMs;
+      const delay = next - this.scheduler.now();
+      if (delay <= 0) this.enqueue(() => this.runTrigger());
+      else this.setTimer(delay);
+      return;
+    }
+    if (ranBatch) this.enqueue(() => this.runTrigger());
+    else this.setTimer(this.source.pollIntervalMs);
+  }
+
+  // ---- one batch ----------------------------------------------------------------------------
+
+  private runBatch(triggerStart: number, latestMs: number, end: Offset | null, watermarkMs: number): void {
+    const batchId = this.nextBatchId;
+    const start = this.committed;
+    const isData = end !== null;
+    // The write-ahead record: what this batch reads and with which watermark, before it runs.
+    this.offsetLog.set(batchId, { batchId, startOffset: start, endOffset: isData ? end : start, watermarkMs, timestampMs: triggerStart, isDataBatch: isData });
+    if (!isData) {
+      this.execute(batchId, triggerStart, latestMs, 0, start, start, watermarkMs, { rows: Batch.empty(), numMalformedRows: 0, inputs: [] }, false);
+      return;
+    }
+    const getStart = this.scheduler.now();
+    let read: SourceBatch<unknown> | undefined;
+    this.subscribeOnce(this.source.getBatch(start, end), (b) => (read = b), () => {
+      if (read === undefined) {
+        this.fail(new AnalysisError(`source ${this.source.description} gave no data for batch ${batchId}`));
+        return;
+      }
+      this.execute(batchId, triggerStart, latestMs, this.scheduler.now() - getStart, start, end, watermarkMs, read, true);
+    });
+  }
+
+  private execute(
+    batchId: number,
+    triggerStart: number,
+    latestMs: number,
+    getBatchMs: number,
+    start: Offset | null,
+    end: Offset | null,
+    watermarkMs: number,
+    input: SourceBatch<unknown>,
+    isData: boolean,
+  ): void {
+    const addStart = this.scheduler.now();
+    const obs: Observations = { eventTime: undefined, maxEventTime: this.plan.watermarks.map(() => undefined), dropped: new Map(), late: [] };
+    const stores: (StateStore<unknown> | undefined)[] = this.stepStore.map((p) => p?.load(batchId));
+    let out: Batch<unknown>;
+    try {
+      out = input.rows;
+      for (let i = 0; i < this.steps.length; i++) {
+        const step = this.steps[i] as StepInstance;
+        const lateSlot = { rows: [] as LateRow[], droppedByWatermark: 0 };
+        obs.late[i] = lateSlot;
+        out = step.process(out, this.context(batchId, watermarkMs, isData, stores[i], obs, lateSlot));
+      }
+    } catch (err) {
+      for (const p of this.stateStores) p.abort();
+      this.fail(err);
+      return;
+    }
+    const rows = out.rows;
+    const finish = (): void => {
+      const addBatchMs = this.scheduler.now() - addStart;
+      this.commit(batchId, triggerStart, latestMs, getBatchMs, addBatchMs, start, end, watermarkMs, input, isData, rows, stores, obs);
+    };
+    if (this.sink === undefined) {
+      finish();
+      return;
+    }
+    let written: ReturnType<SinkWriter['addBatch']>;
+    try {
+      written = this.sink.addBatch(batchId, rows);
+    } catch (err) {
+      for (const p of this.stateStores) p.abort();
+      this.fail(err);
+      return;
+    }
+    if (written === undefined || written === null) {
+      finish();
+      return;
+    }
+    const wait: Observable<unknown> = isObservable(written) ? written : from(written as PromiseLike<unknown>);
+    this.subscribeOnce(wait, () => undefined, finish, () => {
+      for (const p of this.stateStores) p.abort();
+    });
+  }
+
+  private context(
+    batchId: number,
+    watermarkMs: number,
+    isData: boolean,
+    store: StateStore<unknown> | undefined,
+    obs: Observations,
+    lateSlot: { rows: LateRow[]; droppedByWatermark: number },
+  ): StepContext {
+    return {
+      batchId,
+      watermarkMs,
+      hasWatermark: this.plan.watermarks.length > 0,
+      outputMode: this.outputMode,
+      isDataBatch: isData,
+      store,
+      reportEventTime: (stats) => {
+        obs.eventTime ??= stats;
+      },
+      observeEventTime: (index, maxMs) => {
+        const prev = obs.maxEventTime[index];
+        obs.maxEventTime[index] = prev === undefined ? maxMs : Math.max(prev, maxMs);
+      },
+      reportDropped: (reason, count) => {
+        if (count > 0) obs.dropped.set(reason, (obs.dropped.get(reason) ?? 0) + count);
+      },
+      reportLate: (rows, droppedByWatermark) => {
+        for (const r of rows) lateSlot.rows.push(r);
+        lateSlot.droppedByWatermark += droppedByWatermark;
+      },
+    };
+  }
+
+  private commit(
+    batchId: number,
+    triggerStart: number,
+    latestMs: number,
+    getBatchMs: number,
+    addBatchMs: number,
+    start: Offset | null,
+    end: Offset | null,
+    watermarkMs: number,
+    input: SourceBatch<unknown>,
+    isData: boolean,
+    rows: readonly unknown[],
+    stores: (StateStore<unknown> | undefined)[],
+    obs: Observations,
+  ): void {
+    if (this.stopped) return;
+    const commitStart = this.scheduler.now();
+    const stateProgress: StateOperatorProgress[] = [];
+    stores.forEach((store, i) => {
+      const provider = this.stepStore[i];
+      if (store === undefined || provider === undefined) return;
+      const late = obs.late[i];
+      const numKeys = store.numKeys;
+      stateProgress.push({
+        operatorName: provider.operatorName,
+        operatorId: provider.operatorId,
+        numRowsTotal: numKeys,
+        numRowsUpdated: store.numUpdated,
+        numRowsRemoved: store.numRemoved,
+        numRowsDroppedByWatermark: late?.droppedByWatermark ?? 0,
+        numLateInputRows: late?.rows.length ?? 0,
+        memoryUsedBytes: numKeys * 160,
+        stateVersion: provider.commit(store),
+      });
+    });
+    if (isData && end !== null) this.source.commit(end);
+    this.committed = end ?? this.committed;
+    this.lastBatchWatermark = watermarkMs;
+    this.advanceWatermark(obs);
+    this.commitLog.set(batchId, { batchId, nextWatermarkMs: this.watermark });
+    this.nextBatchId = batchId + 1;
+    const now = this.scheduler.now();
+    const commitMs = now - commitStart;
+
+    const numInputRows = input.rows.numRows;
+    const inputSec = this.lastTriggerStart === undefined ? Infinity : (triggerStart - this.lastTriggerStart) / 1000;
+    this.lastTriggerStart = triggerStart;
+    const processedSec = Math.max(1, now - triggerStart) / 1000;
+    const inputRate = inputSec > 0 && Number.isFinite(inputSec) ? numInputRows / inputSec : 0;
+    const et = obs.eventTime;
+    const dropped: Record<string, number> = {};
+    for (const [k, v] of obs.dropped) dropped[k] = v;
+    const eventTime: { min?: string; max?: string; avg?: string; watermark?: string } = {};
+    if (et !== undefined) {
+      eventTime.min = isoTime(et.min);
+      eventTime.max = isoTime(et.max);
+      eventTime.avg = isoTime(Math.round(et.avg));
+    }
+    if (this.plan.watermarks.length > 0) eventTime.watermark = isoTime(watermarkMs);
+    const progress: StreamingQueryProgress = {
+      id: this.options.id,
+      runId: this.options.runId,
+      name: this.options.name,
+      batchId,
+      timestamp: isoTime(triggerStart),
+      numInputRows,
+      inputRowsPerSecond: inputRate,
+      processedRowsPerSecond: numInputRows / processedSec,
+      durationMs: { latestOffset: latestMs, getBatch: getBatchMs, addBatch: addBatchMs, commit: commitMs, triggerExecution: now - triggerStart },
+      eventTime,
+      stateOperators: stateProgress,
+      sources: [
+        {
+          description: this.source.description,
+          startOffset: start,
+          endOffset: end ?? start,
+          pending: this.source.pending(this.committed),
+          numInputRows,
+          inputRowsPerSecond: inputRate,
+          processedRowsPerSecond: numInputRows / processedSec,
+          inputs: input.inputs,
+        },
+      ],
+      sink: { description: this.plan.sink?.description ?? 'subscriber', numOutputRows: rows.length },
+      numMalformedRows: input.numMalformedRows,
+      droppedRows: dropped,
+    };
+    const output: MicroBatch<unknown> = {
+      batchId,
+      rows,
+      numInputRows,
+      numMalformedRows: input.numMalformedRows,
+      isDataBatch: isData,
+      watermarkMs,
+      inputs: input.inputs,
+      ...(et === undefined ? {} : { eventTime: et }),
+      droppedRows: dropped,
+    };
+    this.triggerActive = false;
+    obs.late.forEach((late, i) => {
+      const provider = this.stepStore[i];
+      if (late === undefined || late.rows.length === 0) return;
+      const event: LateRowsEvent = {
+        batchId,
+        watermarkMs,
+        operatorId: provider?.operatorId ?? String(i),
+        operatorName: provider?.operatorName ?? this.plan.steps[i]?.operator ?? 'step',
+        rows: late.rows,
+      };
+      for (const w of this.plan.watermarks) w.onLateRows?.(event);
+      this.listener.lateRows?.(event);
+    });
+    this.listener.batch?.(output, progress);
+    if (this.stopped) return;
+    this.scheduleNextTrigger(triggerStart, true);
+  }
+
+  /** Spark's `WatermarkTracker`: per watermark `max(previous, max event time - delay)`, the query's the minimum of them, never decreasing. */
+  private advanceWatermark(obs: Observations): void {
+    this.plan.watermarks.forEach((w, i) => {
+      const max = obs.maxEventTime[i];
+      if (max === undefined) return;
+      const candidate = max - w.delayMs;
+      const prev = this.operatorWatermarks[i];
+      this.operatorWatermarks[i] = prev === undefined ? candidate : Math.max(prev, candidate);
+    });
+    const known = this.operatorWatermarks.filter((x): x is number => x !== undefined);
+    if (known.length === 0) return;
+    const min = Math.min(...known);
+    if (min > this.watermark) this.watermark = min;
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private complete(): void {
+    if (this.stopped) return;
+    this.stop();
+    this.listener.terminated(undefined);
+  }
+
+  private fail(err: unknown): void {
+    if (this.stopped) return;
+    this.stop();
+    this.listener.terminated(err ?? new Error('query failed'));
+  }
+
+  private resolveWaiters(seq: number): void {
+    for (let i = this.idleWaiters.length - 1; i >= 0; i--) {
+      const w = this.idleWaiters[i] as { after: number; resolve: () => void };
+      if (w.after < seq) {
+        this.idleWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private setTimer(delayMs: number): void {
+    this.clearTimer();
+    this.timer = this.scheduler.schedule(() => {
+      this.timer = undefined;
+      this.enqueue(() => this.runTrigger());
+    }, delayMs);
+  }
+
+  private clearTimer(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  private track(s: Subscription): void {
+    if (!s.closed) this.subscriptions.add(s);
+  }
+
+  /** Subscribes to a cold observable; `done` runs (trampolined) once it completes. */
+  private subscribeOnce<T>(source: Observable<T>, next: (v: T) => void, done: () => void, onError?: () => void): void {
+    let finished = false;
+    const sub = source.subscribe({
+      next: (v) => next(v),
+      error: (e: unknown) => {
+        finished = true;
+        onError?.();
+        this.enqueue(() => this.fail(e));
+      },
+      complete: () => {
+        finished = true;
+        this.enqueue(done);
+      },
+    });
+    if (!finished) {
+      this.track(sub);
+      sub.add(() => this.subscriptions.delete(sub));
+    }
+  }
+
+  /** Runs continuations one after another instead of nesting them (synchronous sources would otherwise recurse per batch). */
+  private enqueue(fn: () => void): void {
+    this.queue.push(fn);
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) (this.queue.shift() as () => void)();
+      this.queue.length = 0;
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { AnalysisError, InvalidArgumentError } from '../errors.js';
+import type { LogicalPlan, OutputMode } from './plan.js';
+
+export const OUTPUT_MODES: readonly OutputMode[] = ['append', 'update', 'complete'];
+
+export function checkOutputMode(operator: string, mode: unknown): OutputMode {
+  if (!OUTPUT_MODES.includes(mode as OutputMode)) throw new InvalidArgumentError(operator, 'outputMode', mode, OUTPUT_MODES.join(', '));
+  return mode as OutputMode;
+}
+
+/**
+ * The query's output mode: the sink's. A pipeline that ends without a sink (subscribed to
+ * directly) writes in Spark's default `append` where that is legal, and in `complete` for an
+ * aggregation without an event-time key (which cannot run in append): the running table.
+ */
+export function resolveOutputMode(plan: LogicalPlan): OutputMode {
+  if (plan.sink !== undefined) return plan.sink.outputMode;
+  return plan.aggregation !== undefined && !plan.aggregation.eventTimeKey ? 'complete' : 'append';
+}
+
+/**
+ * Spark's output-mode rules (`UnsupportedOperationChecker`), checked before the first trigger:
+ * append over an aggregation needs a watermark on one of its grouping keys; complete needs an
+ * aggregation. Returns the error, or undefined when the mode fits.
+ */
+export function outputModeError(plan: LogicalPlan, mode: OutputMode, operator = plan.sink?.operator ?? 'query'): AnalysisError | undefined {
+  const agg = plan.aggregation;
+  if (agg !== undefined && mode === 'append' && !agg.eventTimeKey) {
+    return new AnalysisError(
+      `${operator}: Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark; ` +
+        `use outputMode 'complete' or 'update', or add withWatermark(...) on the event-time column the aggregation groups by`,
+    );
+  }
+  if (agg === undefined && mode === 'complete') {
+    return new AnalysisError(`${operator}: Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets`);
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { ColumnType } from '../schema.js';
+import type { Batch } from './batch.js';
+
+/** A JSON value: what offsets and checkpoint records are made of. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * A position in a source, as Spark's `Offset`: an opaque JSON value that only its source
+ * interprets (`{ logOffset: 3 }` for the file source: the first three entries of its log).
+ * The driver compares offsets for equality only.
+ */
+export type Offset = JsonValue;
+
+export function offsetsEqual(a: Offset | null, b: Offset | null): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** How much one batch may take, as Spark's `ReadLimit`: everything, or at most `max` of the source's items (files, messages). */
+export type ReadLimit = { readonly kind: 'all' } | { readonly kind: 'maxItems'; readonly max: number };
+
+export const READ_ALL: ReadLimit = { kind: 'all' };
+
+/** The rows between two offsets, read by {@link Source.getBatch}. */
+export interface SourceBatch<R> {
+  readonly rows: Batch<R>;
+  /** Input lines that did not fit the schema (kept or dropped according to the parse mode). */
+  readonly numMalformedRows: number;
+  /** What was read, as the source names it (file names for a directory, partitions and ranges for a broker). */
+  readonly inputs: readonly string[];
+}
+
+/**
+ * A replayable source read by offsets, as Spark's `Source` with admission control. All methods
+ * that do I/O return cold Observables (no Promises), so a query runs in virtual time under a
+ * `TestScheduler`.
+ */
+export interface Source<R> {
+  readonly description: string;
+  /**
+   * The end offset of the next batch: at most `limit` beyond `start` (null before the first
+   * batch). With `discover` it first looks for new data (lists a directory, polls a broker);
+   * without, it answers from what it already knows (Trigger.AvailableNow after its first
+   * trigger). Returns `start` when there is nothing new.
+   */
+  latestOffset(start: Offset | null, limit: ReadLimit, discover: boolean): Observable<Offset | null>;
+  /** The data in `(start, end]`: the same every time it is asked for the same offsets. */
+  getBatch(start: Offset | null, end: Offset): Observable<SourceBatch<R>>;
+  /** Everything up to `end` is processed and committed: the source may forget it. */
+  commit(end: Offset): void;
+  /** Items known beyond `offset` but not yet in a batch (without new I/O). */
+  pending(offset: Offset | null): number;
+  /** Items the source has discovered so far. */
+  known(): number;
+  /** Has the source ever looked for data (its first discovery is done)? */
+  readonly discovered: boolean;
+  /** A bounded source: true once `offset` is the end of everything it will ever have. */
+  isExhausted(offset: Offset | null): boolean;
+  /** When idle under the default trigger, the driver looks for new data this often. */
+  readonly pollIntervalMs: number;
+  /** Pushes when new data may be there (a message source); polling sources leave it out. */
+  readonly dataAvailable?: Observable<void>;
+  /** The source's own log, for checkpoints (the file source's seen-file log). */
+  checkpoint(): JsonValue;
+  /** Releases what the source holds (watchers, connections). */
+  stop(): void;
+}
+
+/** What a source knows at composition, and how it makes a new {@link Source} for each run. */
+export interface SourceSpec<R> {
+  readonly description: string;
+  /** A watching source (Spark's readStream) or a finite one (Spark's read). */
+  readonly isStreaming: boolean;
+  /** Column types of its rows, where known. */
+  readonly schema?: Readonly<Record<string, ColumnType>>;
+  /** The scheduler the source wants the query to run on (a TestScheduler in marble tests). */
+  readonly scheduler?: SchedulerLike;
+  create(): Source<R>;
+}
