@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { MalformedRecordError } from './errors.js';
 import { scanJsonLines, type JsonlField } from './jsonl/fast-scan.js';
-import type { Schema, SourceColumnType } from './schema.js';
+import { arrayElementType, isArrayType, type ArrayColumnType, type ScalarColumnType, type Schema, type SourceColumnType } from './schema.js';
 
 /** Spark's `mode` option for malformed records. */
 export type ParseMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
@@ -28,9 +28,12 @@ export const INVALID: unique symbol = Symbol('invalid');
  * Converts one JSON value to a column's type, as Spark's JSON reader does: a JSON integer in a
  * timestamp column is epoch seconds (Spark multiplies by 10^6 micros; we keep milliseconds), an
  * ISO-8601 string is parsed with its offset (UTC when it has none); a non-string value in a
- * string column becomes its JSON text; int must fit 32 bits; null stays null. Returns
- * `INVALID` when the value does not fit (`mismatch` says why). Allocates nothing on the
- * common path: it runs once per field of every row.
+ * string column becomes its JSON text; int must fit 32 bits; null stays null. An array column
+ * takes a JSON array and converts each element by its element type's rules (a null element
+ * stays null); a value that is not an array, or any element that does not fit, makes the whole
+ * value not fit, as in Spark (no partial arrays). Returns `INVALID` when the value does not fit
+ * (`mismatch` says why). Allocates nothing on the common scalar path: it runs once per field
+ * of every row.
  */
 export function convertValue(value: unknown, type: SourceColumnType): unknown {
   if (value === null || value === undefined) return null;
@@ -52,15 +55,37 @@ export function convertValue(value: unknown, type: SourceColumnType): unknown {
       return typeof value === 'number' ? value : INVALID;
     case 'boolean':
       return typeof value === 'boolean' ? value : INVALID;
+    default:
+      return convertArray(value, type);
   }
 }
 
+/** A JSON array converted element-wise to a new array; `INVALID` if `value` is no array or an element does not fit. */
+function convertArray(value: unknown, type: ArrayColumnType): unknown {
+  if (!Array.isArray(value)) return INVALID;
+  const element = arrayElementType(type);
+  const out: unknown[] = new Array<unknown>(value.length);
+  for (let k = 0; k < value.length; k++) {
+    const v: unknown = convertValue(value[k], element);
+    if (v === INVALID) return INVALID;
+    out[k] = v;
+  }
+  return out;
+}
+
+const ARTICLES: Readonly<Record<ScalarColumnType, string>> = { timestamp: 'a', string: 'a', long: 'a', int: 'an', double: 'a', boolean: 'a' };
+
 /** Why `value` does not fit `type` (for error messages). */
 export function mismatch(value: unknown, type: SourceColumnType): string {
+  if (isArrayType(type)) {
+    if (!Array.isArray(value)) return `${JSON.stringify(value)} is not an ${type} (not a JSON array)`;
+    const element = arrayElementType(type);
+    const k = value.findIndex((v: unknown) => convertValue(v, element) === INVALID);
+    return k < 0 ? `${JSON.stringify(value)} fits ${type}` : `element ${k} of the ${type}: ${mismatch(value[k], element)}`;
+  }
   if (type === 'timestamp' && typeof value === 'number') return `${value} is not an integral number of epoch seconds`;
   if (type === 'timestamp' && typeof value === 'string') return `${JSON.stringify(value)} is not an ISO-8601 timestamp`;
-  const article = type === 'int' ? 'an' : 'a';
-  return `${JSON.stringify(value)} is not ${article} ${type}`;
+  return `${JSON.stringify(value)} is not ${ARTICLES[type]} ${type}`;
 }
 
 interface LineResult {

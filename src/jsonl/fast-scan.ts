@@ -32,12 +32,20 @@
  *      int:       a JSON number with an integral value within [-2^31, 2^31 - 1].
  *      double:    every JSON number.
  *      boolean:   `true` or `false`.
+ *      array<T>:  a JSON array (of any length) whose every element is `null` or fits T by the
+ *                 rules above; the row gets a new array of the converted elements. Anything
+ *                 else (a scalar, an object, one element that does not fit T, such as `"a"` or
+ *                 a nested array in an array<int>) makes the line bad: the whole array column
+ *                 is null in the partial row, as in Spark, which never keeps a partial array.
  *    "Integral value" is judged after parsing, so `1.0` and `1e3` are integers (Spark's
  *    Jackson reader would reject them for integral columns).
  */
 
-/** Column types a JSON-lines schema can declare (Spark SQL type names, lower case). */
-export type JsonlFieldType = 'timestamp' | 'string' | 'long' | 'int' | 'double' | 'boolean';
+/** The scalar column types (Spark SQL type names, lower case). */
+export type JsonlScalarType = 'timestamp' | 'string' | 'long' | 'int' | 'double' | 'boolean';
+
+/** Column types a JSON-lines schema can declare: a scalar type, or an array of one (`array<int>`). */
+export type JsonlFieldType = JsonlScalarType | `array<${JsonlScalarType}>`;
 
 /** One column of the schema a line is read against. */
 export interface JsonlField {
@@ -109,6 +117,8 @@ const TYPE_LONG = 2;
 const TYPE_INT = 3;
 const TYPE_DOUBLE = 4;
 const TYPE_BOOLEAN = 5;
+/** An array column's code is TYPE_ARRAY + its element's code. */
+const TYPE_ARRAY = 8;
 
 const TYPE_CODES: Readonly<Record<JsonlFieldType, number>> = {
   timestamp: TYPE_TIMESTAMP,
@@ -117,6 +127,12 @@ const TYPE_CODES: Readonly<Record<JsonlFieldType, number>> = {
   int: TYPE_INT,
   double: TYPE_DOUBLE,
   boolean: TYPE_BOOLEAN,
+  'array<timestamp>': TYPE_ARRAY + TYPE_TIMESTAMP,
+  'array<string>': TYPE_ARRAY + TYPE_STRING,
+  'array<long>': TYPE_ARRAY + TYPE_LONG,
+  'array<int>': TYPE_ARRAY + TYPE_INT,
+  'array<double>': TYPE_ARRAY + TYPE_DOUBLE,
+  'array<boolean>': TYPE_ARRAY + TYPE_BOOLEAN,
 };
 
 /** Nesting deeper than this in an ignored field is left to JSON.parse. */
@@ -144,7 +160,7 @@ function planFor(fields: readonly JsonlField[]): Plan {
   const byName = new Map<string, number>();
   const codes = new Int32Array(fields.length);
   fields.forEach((f, i) => {
-    const code = TYPE_CODES[f.type];
+    const code = Object.hasOwn(TYPE_CODES, f.type) ? TYPE_CODES[f.type] : undefined; // not `constructor` from the prototype
     if (typeof f.name !== 'string' || code === undefined) {
       throw new TypeError(`JSON-lines schema: invalid field ${JSON.stringify(f)}`);
     }
@@ -237,13 +253,25 @@ function describe(value: unknown): string {
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }
 
-const TYPE_EXPECTATIONS: Readonly<Record<JsonlFieldType, string>> = {
+const SCALAR_EXPECTATIONS: Readonly<Record<JsonlScalarType, string>> = {
   timestamp: 'timestamp (integer epoch seconds, or ISO-8601 string with a zone)',
   string: 'string',
   long: 'long (integer within ±(2^53-1))',
   int: 'int (integer within 32 bits)',
   double: 'double (number)',
   boolean: 'boolean',
+};
+
+const arrayOf = (element: JsonlScalarType): string => `array<${element}> (JSON array of ${SCALAR_EXPECTATIONS[element]} or null)`;
+
+const TYPE_EXPECTATIONS: Readonly<Record<JsonlFieldType, string>> = {
+  ...SCALAR_EXPECTATIONS,
+  'array<timestamp>': arrayOf('timestamp'),
+  'array<string>': arrayOf('string'),
+  'array<long>': arrayOf('long'),
+  'array<int>': arrayOf('int'),
+  'array<double>': arrayOf('double'),
+  'array<boolean>': arrayOf('boolean'),
 };
 
 /** Converts one field's parsed JSON value, or returns `undefined` if it does not fit. */
@@ -269,9 +297,23 @@ function convertValue(code: number, v: unknown): unknown {
       return Number.isInteger(v) && (v as number) >= INT_MIN && (v as number) <= INT_MAX ? v : undefined;
     case TYPE_DOUBLE:
       return typeof v === 'number' ? v : undefined;
-    default: // TYPE_BOOLEAN
+    case TYPE_BOOLEAN:
       return typeof v === 'boolean' ? v : undefined;
+    default: // TYPE_ARRAY + element code
+      return convertArray(code - TYPE_ARRAY, v);
   }
+}
+
+/** A parsed JSON array converted element-wise to a new array, or `undefined` if `v` is no array or an element does not fit. */
+function convertArray(elementCode: number, v: unknown): unknown[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out = new Array<unknown>(v.length);
+  for (let k = 0; k < v.length; k++) {
+    const converted = convertValue(elementCode, v[k]);
+    if (converted === undefined) return undefined;
+    out[k] = converted;
+  }
+  return out;
 }
 
 function fromValue(plan: Plan, value: unknown): JsonlRow | string {
@@ -612,6 +654,97 @@ function plainStringEnd(text: string, i: number, end: number): number {
 }
 
 /**
+ * Reads the value (not `null`) of type `code` at `i` into `out[slot]`. Returns the position
+ * after it, or -1 to send the line to the reference path.
+ */
+function readValue(code: number, text: string, i: number, len: number, num: Float64Array, out: unknown[], slot: number): number {
+  const c = text.charCodeAt(i);
+  switch (code) {
+    case TYPE_TIMESTAMP: {
+      if (c === C_QUOTE) {
+        const q = plainStringEnd(text, i, len);
+        if (q < 0) return -1;
+        const ms = parseIsoMillis(text, i + 1, q);
+        if (Number.isNaN(ms)) return -1;
+        out[slot] = ms;
+        return q + 1;
+      }
+      i = readSmallInt(text, i, len, num);
+      if (i < 0) return -1;
+      const ms = num[0]! * 1000;
+      if (ms < -MAX_DATE_MS || ms > MAX_DATE_MS) return -1;
+      out[slot] = ms;
+      return i;
+    }
+    case TYPE_STRING: {
+      if (c !== C_QUOTE) return -1;
+      const q = plainStringEnd(text, i, len);
+      if (q < 0) return -1;
+      out[slot] = text.slice(i + 1, q);
+      return q + 1;
+    }
+    case TYPE_LONG:
+    case TYPE_INT: {
+      i = readSmallInt(text, i, len, num);
+      if (i < 0) return -1;
+      const v = num[0]!;
+      if (code === TYPE_INT && (v < INT_MIN || v > INT_MAX)) return -1;
+      out[slot] = v;
+      return i;
+    }
+    case TYPE_DOUBLE: {
+      const s = i;
+      i = skipNumber(text, i, len);
+      if (i < 0) return -1;
+      out[slot] = +text.slice(s, i);
+      return i;
+    }
+    case TYPE_BOOLEAN:
+      if (c === C_LOWER_T && text.startsWith('true', i)) {
+        out[slot] = true;
+        return i + 4;
+      }
+      if (c === C_LOWER_F && text.startsWith('false', i)) {
+        out[slot] = false;
+        return i + 5;
+      }
+      return -1;
+    default: // TYPE_ARRAY + element code
+      return readArray(code - TYPE_ARRAY, text, i, len, num, out, slot);
+  }
+}
+
+/**
+ * Reads a compact JSON array (no whitespace) at `i` whose elements are `null` or values of
+ * the scalar type `elementCode`, into a new array at `out[slot]`. Returns the position after
+ * the `]`, or -1 for anything else (whitespace, a nested array, an element that does not fit
+ * or needs the reference path), which the reference path then judges.
+ */
+function readArray(elementCode: number, text: string, i: number, len: number, num: Float64Array, out: unknown[], slot: number): number {
+  if (text.charCodeAt(i) !== C_LBRACKET) return -1;
+  const elements: unknown[] = [];
+  i++;
+  if (text.charCodeAt(i) !== C_RBRACKET) {
+    for (;;) {
+      if (text.charCodeAt(i) === C_LOWER_N) {
+        if (!text.startsWith('null', i)) return -1;
+        elements.push(null);
+        i += 4;
+      } else {
+        i = readValue(elementCode, text, i, len, num, elements, elements.length);
+        if (i < 0) return -1;
+      }
+      const d = text.charCodeAt(i);
+      if (d === C_RBRACKET) break;
+      if (d !== C_COMMA) return -1;
+      i++;
+    }
+  }
+  out[slot] = elements;
+  return i + 1;
+}
+
+/**
  * Tries the fast path on the line starting at `start` (which is not '\n').
  * Returns the index of the line's '\n' (or `len`) on success, having pushed a row; -1 to
  * send the line to the reference path.
@@ -649,66 +782,12 @@ function fastLine(plan: Plan, text: string, start: number, len: number, values: 
         if (seen[field] === stamp) return -1; // repeated key: let JSON.parse decide which wins
         seen[field] = stamp;
         next = field + 1;
-        const c = text.charCodeAt(i);
-        if (c === C_LOWER_N) {
+        if (text.charCodeAt(i) === C_LOWER_N) {
           if (!text.startsWith('null', i)) return -1;
           i += 4; // values[field] is already null
         } else {
-          switch (codes[field]) {
-            case TYPE_TIMESTAMP: {
-              if (c === C_QUOTE) {
-                const q = plainStringEnd(text, i, len);
-                if (q < 0) return -1;
-                const ms = parseIsoMillis(text, i + 1, q);
-                if (Number.isNaN(ms)) return -1;
-                values[field] = ms;
-                i = q + 1;
-              } else {
-                i = readSmallInt(text, i, len, num);
-                if (i < 0) return -1;
-                const ms = num[0]! * 1000;
-                if (ms < -MAX_DATE_MS || ms > MAX_DATE_MS) return -1;
-                values[field] = ms;
-              }
-              break;
-            }
-            case TYPE_STRING: {
-              if (c !== C_QUOTE) return -1;
-              const q = plainStringEnd(text, i, len);
-              if (q < 0) return -1;
-              values[field] = text.slice(i + 1, q);
-              i = q + 1;
-              break;
-            }
-            case TYPE_LONG:
-            case TYPE_INT: {
-              i = readSmallInt(text, i, len, num);
-              if (i < 0) return -1;
-              const v = num[0]!;
-              if (codes[field] === TYPE_INT && (v < INT_MIN || v > INT_MAX)) return -1;
-              values[field] = v;
-              break;
-            }
-            case TYPE_DOUBLE: {
-              const s = i;
-              i = skipNumber(text, i, len);
-              if (i < 0) return -1;
-              values[field] = +text.slice(s, i);
-              break;
-            }
-            default: {
-              // TYPE_BOOLEAN
-              if (c === C_LOWER_T && text.startsWith('true', i)) {
-                values[field] = true;
-                i += 4;
-              } else if (c === C_LOWER_F && text.startsWith('false', i)) {
-                values[field] = false;
-                i += 5;
-              } else {
-                return -1;
-              }
-            }
-          }
+          i = readValue(codes[field]!, text, i, len, num, values, field);
+          if (i < 0) return -1;
         }
       }
       const d = text.charCodeAt(i);

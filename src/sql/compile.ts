@@ -1,4 +1,5 @@
 import type { Row } from '../catalog.js';
+import { isArrayType } from '../schema.js';
 import { type Node, child, children, containsAggregate, isNode, nodeType, str } from './ast.js';
 import { DatetimePatternError, compileDatetimePattern, parseTimestamp, timestampField } from './datetime.js';
 import { SqlAnalysisError, SqlUnknownColumnError, SqlUnknownFunctionError, SqlUnsupportedError } from './errors.js';
@@ -196,7 +197,7 @@ function timestampOf(value: unknown, zone: string): number | null {
 }
 
 function requireTimestampish(name: string, e: Expr): void {
-  if (e.type === 'window' || e.type === 'boolean') {
+  if (e.type === 'window' || e.type === 'boolean' || isArrayType(e.type)) {
     throw new SqlAnalysisError(`${name}(${e.name})`, `${name} needs a timestamp, got ${e.type}`);
   }
 }
@@ -687,7 +688,7 @@ export class ExprCompiler {
 
   private arithmetic(op: string, left: Expr, right: Expr): Expr {
     for (const side of [left, right]) {
-      if (side.type === 'timestamp' || side.type === 'window' || side.type === 'boolean') {
+      if (side.type === 'timestamp' || side.type === 'window' || side.type === 'boolean' || isArrayType(side.type)) {
         throw new SqlAnalysisError(`(${left.name} ${op} ${right.name})`, `${op} needs numbers, got ${side.type} ${side.name}`);
       }
     }
@@ -1046,7 +1047,7 @@ export class ExprCompiler {
     else if (agg === 'avg') type = 'double';
     else if (agg === 'sum') type = first?.type === 'int' || first?.type === 'long' ? 'long' : 'double';
     else type = first?.type ?? 'unknown';
-    if ((agg === 'sum' || agg === 'avg') && first !== undefined && ['timestamp', 'window', 'boolean'].includes(first.type)) {
+    if ((agg === 'sum' || agg === 'avg') && first !== undefined && (['timestamp', 'window', 'boolean'].includes(first.type) || isArrayType(first.type))) {
       throw new SqlAnalysisError(`${fn}(${first.name})`, `${fn} needs numbers, got ${first.type}`);
     }
     const argNames = star ? '1' : args.map((a) => a.name).join(', ');

@@ -1,6 +1,6 @@
 import type { Catalog, Row, TableSnapshot } from '../catalog.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { ColumnType } from '../schema.js';
+import { isArrayType, type ColumnType } from '../schema.js';
 import { type Node, child, children, containsAggregate, isNode, nodeType, str } from './ast.js';
 import { type AggSpec, type ColumnInfo, type Ctx, type Expr, ExprCompiler, type Scope, type TableInfo } from './compile.js';
 import { isValidZone } from './datetime.js';
@@ -424,7 +424,7 @@ function runSelect(ast: Node, source: { snapshot: TableSnapshot; info: TableInfo
   const schema: Record<string, ColumnType> = {};
   columns.forEach((name, k) => {
     const t = (outputs[k] as Expr).type;
-    if (COLUMN_TYPES.has(t)) schema[name] = t as ColumnType;
+    if (COLUMN_TYPES.has(t) || isArrayType(t)) schema[name] = t as ColumnType;
   });
   return { columns, rows, schema };
 }

@@ -1,4 +1,4 @@
-import { isWindow, type ColumnType, type Window } from '../schema.js';
+import { arrayElementType, isArrayType, isWindow, type ColumnType, type Window } from '../schema.js';
 import { parseTimestamp, timestampToString } from './datetime.js';
 
 /** A value's SQL type as the compiler knows it; 'unknown' when a column has no schema and no value. */
@@ -56,6 +56,11 @@ export function toSqlString(value: unknown, type: SqlType, zone: string): string
     return String(value);
   }
   if (isWindow(value)) return `{${timestampToString(value.start, zone)}, ${timestampToString(value.end, zone)}}`;
+  if (Array.isArray(value)) {
+    // Spark 3's CAST(array AS STRING): `[1, null, 3]`, each element as its own type's text.
+    const element: SqlType = arrayElementType(type) ?? 'unknown';
+    return `[${value.map((v: unknown) => (v === null || v === undefined ? 'null' : toSqlString(v, element, zone))).join(', ')}]`;
+  }
   return String(value);
 }
 
@@ -115,9 +120,9 @@ export function castResultType(target: CastTarget): SqlType {
   }
 }
 
-/** Whether Spark lets a value of `from` be cast to `to` (a window only to string). */
+/** Whether Spark lets a value of `from` be cast to `to` (a window or an array only to string). */
 export function canCast(from: SqlType, to: CastTarget): boolean {
-  if (from === 'window') return to === 'string';
+  if (from === 'window' || isArrayType(from)) return to === 'string';
   if (from === 'boolean' && to === 'timestamp') return false;
   return true;
 }
@@ -188,7 +193,24 @@ function rank(value: unknown): number {
   if (typeof value === 'number') return 1;
   if (typeof value === 'string') return 2;
   if (isWindow(value)) return 3;
-  return 4;
+  if (Array.isArray(value)) return 4;
+  return 5;
+}
+
+/** Spark's array ordering: element by element (a null element first), then the shorter array first. */
+function compareArrays(a: readonly unknown[], b: readonly unknown[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let k = 0; k < n; k++) {
+    const x = a[k] ?? null;
+    const y = b[k] ?? null;
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? -1 : 1;
+      continue;
+    }
+    const c = compareValues(x, y);
+    if (c !== 0) return c;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 function compareNumbers(a: number, b: number): number {
@@ -201,7 +223,8 @@ function compareNumbers(a: number, b: number): number {
 
 /**
  * Compares two non-null values. Numbers with numbers, strings with strings (by code point, as
- * Spark compares UTF-8 bytes), false before true, windows by start then end. A number against a
+ * Spark compares UTF-8 bytes), false before true, windows by start then end, arrays element by
+ * element (a null element first, then the shorter array first). A number against a
  * string compares the string read as a number (Spark's implicit cast); values that still do not
  * compare order by kind.
  */
@@ -210,6 +233,7 @@ export function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   if (isWindow(a) && isWindow(b)) return compareNumbers(a.start, b.start) || compareNumbers(a.end, b.end);
+  if (Array.isArray(a) && Array.isArray(b)) return compareArrays(a, b);
   if (typeof a === 'number' && typeof b === 'string') {
     const n = stringToDouble(b);
     if (n !== null) return compareNumbers(a, n);

@@ -6,6 +6,7 @@ import {
   scanJsonLines,
   type JsonlField,
   type JsonlResult,
+  type JsonlScalarType,
 } from '../../src/jsonl/fast-scan.js';
 
 const EVENTS: readonly JsonlField[] = [
@@ -20,6 +21,16 @@ const ALL: readonly JsonlField[] = [
   { name: 'i', type: 'int' },
   { name: 'd', type: 'double' },
   { name: 'b', type: 'boolean' },
+];
+
+const ARRAYS: readonly JsonlField[] = [
+  { name: 'ai', type: 'array<int>' },
+  { name: 'al', type: 'array<long>' },
+  { name: 'ad', type: 'array<double>' },
+  { name: 'as', type: 'array<string>' },
+  { name: 'ab', type: 'array<boolean>' },
+  { name: 'at', type: 'array<timestamp>' },
+  { name: 'i', type: 'int' },
 ];
 
 /** Both readers, checked against each other on every call. */
@@ -84,6 +95,18 @@ function oracleValue(type: JsonlField['type'], v: unknown): { ok: boolean; value
       return typeof v === 'number' ? { ok: true, value: v } : { ok: false };
     case 'boolean':
       return typeof v === 'boolean' ? { ok: true, value: v } : { ok: false };
+    default: {
+      // array<T>: every element null or fitting T, else the whole value does not fit.
+      if (!Array.isArray(v)) return { ok: false };
+      const element = type.slice('array<'.length, -1) as JsonlScalarType;
+      const value: unknown[] = [];
+      for (const e of v) {
+        const r = oracleValue(element, e);
+        if (!r.ok) return { ok: false };
+        value.push(r.value);
+      }
+      return { ok: true, value };
+    }
   }
 }
 
@@ -214,14 +237,37 @@ const spacedJson = fc
   .tuple(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(' ', '\t', ' \r '))
   .map(([v, pad]) => (JSON.stringify(v, null, 1) ?? 'null').replace(/\n */g, pad));
 
+const scalarGood: Record<JsonlScalarType, fc.Arbitrary<string>> = {
+  timestamp: fc.oneof(integerText, isoString, badIsoString, numberText),
+  string: fc.oneof(stringLiteral, stringLiteral, anyJson, spacedJson),
+  long: fc.oneof(integerText, numberText),
+  int: fc.oneof(integerText, numberText),
+  double: fc.oneof(numberText, numberText, integerText),
+  boolean: fc.constantFrom('true', 'false', 'true', 'false', '"true"', '1', 'True'),
+};
+
+/** A JSON array for an array<T> column: usually elements of T or null, sometimes one that does not fit (a nested array, any JSON). */
+function arrayText(element: JsonlScalarType): fc.Arbitrary<string> {
+  const item = fc.oneof(
+    { weight: 12, arbitrary: scalarGood[element] },
+    { weight: 3, arbitrary: fc.constant('null') },
+    { weight: 1, arbitrary: anyJson },
+    { weight: 1, arbitrary: fc.constantFrom('[]', '[1]', '[null]', '{}', '{"a":1}') },
+  );
+  return fc
+    .tuple(fc.array(item, { maxLength: 5 }), ws, ws)
+    .map(([items, before, after]) => '[' + before + items.map((x) => x + after).join(',' + before) + ']');
+}
+
 function valueFor(type: JsonlField['type']): fc.Arbitrary<string> {
   const good: Record<JsonlField['type'], fc.Arbitrary<string>> = {
-    timestamp: fc.oneof(integerText, isoString, badIsoString, numberText),
-    string: fc.oneof(stringLiteral, stringLiteral, anyJson, spacedJson),
-    long: fc.oneof(integerText, numberText),
-    int: fc.oneof(integerText, numberText),
-    double: fc.oneof(numberText, numberText, integerText),
-    boolean: fc.constantFrom('true', 'false', 'true', 'false', '"true"', '1', 'True'),
+    ...scalarGood,
+    'array<timestamp>': arrayText('timestamp'),
+    'array<string>': arrayText('string'),
+    'array<long>': arrayText('long'),
+    'array<int>': arrayText('int'),
+    'array<double>': arrayText('double'),
+    'array<boolean>': arrayText('boolean'),
   };
   return fc.oneof(
     { weight: 12, arbitrary: good[type] },
@@ -451,7 +497,55 @@ describe('scanJsonLines', () => {
 
   it('rejects an invalid schema', () => {
     expect(() => scanJsonLines('', [{ name: 'a', type: 'date' as never }])).toThrow(TypeError);
+    expect(() => scanJsonLines('', [{ name: 'a', type: 'constructor' as never }])).toThrow(TypeError);
+    expect(() => scanJsonLines('', [{ name: 'a', type: 'array<array<int>>' as never }])).toThrow(TypeError);
     expect(() => scanJsonLines('', [{ name: 'a', type: 'long' }, { name: 'a', type: 'int' }])).toThrow(TypeError);
+  });
+
+  it('reads array columns element by element, a null element staying null', () => {
+    const text = [
+      '{"ai":[1,null,-2147483648],"al":[9007199254740991],"ad":[1.5,-0,1e3,2],"as":["x",null,""],"ab":[true,false],"at":[1,"2016-07-26T02:45:07Z",null],"i":7}',
+      '{"ai":[],"al":null,"ad":[ 1 , 2 ],"as":[1,{"x":[1, 2]},true,[null]]}',
+      '{ "ai" : [ 3 ] , "at" : [ "2016-07-26T08:15:07+05:30" ] }',
+      '{}',
+    ].join('\n');
+    const { rows, bad } = read(text, ARRAYS);
+    expect(bad).toEqual([]);
+    expect(rows).toEqual([
+      { ai: [1, null, -2147483648], al: [9007199254740991], ad: [1.5, -0, 1000, 2], as: ['x', null, ''], ab: [true, false], at: [1000, 1469501107000, null], i: 7 },
+      { ai: [], al: null, ad: [1, 2], as: ['1', '{"x":[1,2]}', 'true', '[null]'], ab: null, at: null, i: null },
+      { ai: [3], al: null, ad: null, as: null, ab: null, at: [1469501107000], i: null },
+      { ai: null, al: null, ad: null, as: null, ab: null, at: null, i: null },
+    ]);
+  });
+
+  it('gives each row its own array', () => {
+    const { rows } = read('{"ai":[1,2]}\n{"ai":[1,2]}', ARRAYS);
+    expect(rows[0]!.ai).toEqual(rows[1]!.ai);
+    expect(rows[0]!.ai).not.toBe(rows[1]!.ai);
+  });
+
+  it.each<[string, string]>([
+    ['ai', '5'],
+    ['ai', '"x"'],
+    ['ai', '{"a":1}'],
+    ['ai', '[1,"a"]'],
+    ['ai', '[2147483648]'],
+    ['ai', '[1.5]'],
+    ['ai', '[[1,2]]'],
+    ['ai', '[true]'],
+    ['al', '[9007199254740992]'],
+    ['ad', '["1.5"]'],
+    ['ab', '[1]'],
+    ['at', '["yesterday"]'],
+    ['at', '[1.5]'],
+    ['as', '"[1]"'],
+  ])('makes the line bad for %s = %s, with the whole array null in the partial row', (column, value) => {
+    const { rows, bad } = read(`{"${column}":${value},"i":1}`, ARRAYS);
+    expect(rows).toEqual([]);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.reason).toContain(`field "${column}": expected array<`);
+    expect(bad[0]!.row).toMatchObject({ [column]: null, i: 1 });
   });
 
   it('rowFromJsonValue converts one parsed value', () => {
@@ -467,6 +561,23 @@ describe('scanJsonLines equals JSON.parse per line (property)', () => {
 
   it('on a schema with every type', () => {
     fc.assert(fc.property(textOf(ALL), (text) => checkAgainstOracle(text, ALL)), { numRuns: 3000 });
+  });
+
+  it('on a schema with array columns', () => {
+    fc.assert(fc.property(textOf(ARRAYS), (text) => checkAgainstOracle(text, ARRAYS)), { numRuns: 3000 });
+  });
+
+  it('on compact lines with arrays in schema order (the fast shape)', () => {
+    const compact = (element: fc.Arbitrary<string>): fc.Arbitrary<string | undefined> =>
+      fc.option(
+        fc.array(fc.oneof({ weight: 6, arbitrary: element }, { weight: 1, arbitrary: fc.constant('null') }), { maxLength: 6 }).map((xs) => `[${xs.join(',')}]`),
+        { nil: undefined },
+      );
+    const line = fc
+      .record({ ai: compact(integerText), ad: compact(numberText), as: compact(stringLiteral), ab: compact(fc.constantFrom('true', 'false')), at: compact(fc.oneof(integerText, isoString)) })
+      .map((r) => '{' + Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${v}`).join(',') + '}');
+    const fields = ARRAYS.filter((f) => ['ai', 'ad', 'as', 'ab', 'at'].includes(f.name));
+    fc.assert(fc.property(fc.array(line, { maxLength: 20 }), (lines) => checkAgainstOracle(lines.join('\n'), fields)), { numRuns: 2000 });
   });
 
   it('on compact lines in schema order (the fast shape)', () => {

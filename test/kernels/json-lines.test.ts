@@ -138,6 +138,109 @@ describe('convertValue and mismatch', () => {
     expect(mismatch('x', 'long')).toContain('"x"');
     expect(mismatch(1.5, 'timestamp')).toContain('1.5');
   });
+
+  it('converts an array element-wise to a new array, or gives INVALID for the whole value', () => {
+    const input = [1, null, 2];
+    const out = convertValue(input, 'array<int>');
+    expect(out).toEqual([1, null, 2]);
+    expect(out).not.toBe(input);
+    expect(convertValue([0, '1970-01-01T00:00:01Z'], 'array<timestamp>')).toEqual([0, 1000]);
+    expect(convertValue([], 'array<boolean>')).toEqual([]);
+    expect(convertValue(null, 'array<int>')).toBeNull();
+    for (const bad of [5, 'x', { a: 1 }, [1, 'a'], [2 ** 31], [[1]]]) expect(convertValue(bad, 'array<int>')).toBe(INVALID);
+    expect(mismatch([1, 'a'], 'array<int>')).toBe('element 1 of the array<int>: "a" is not an int');
+    expect(mismatch([0, 1.5], 'array<timestamp>')).toBe('element 1 of the array<timestamp>: 1.5 is not an integral number of epoch seconds');
+    expect(mismatch('x', 'array<string>')).toBe('"x" is not an array<string> (not a JSON array)');
+  });
+});
+
+describe('array columns', () => {
+  const ARRAYS = parseSchema('id INT, values ARRAY<INT>');
+  const ARRAYS_CORRUPT = parseSchema('id INT, values ARRAY<INT>, _corrupt_record STRING');
+
+  it('reads a JSON array element by element; a null element stays null, a null or missing column is null', () => {
+    const text = ['{"id":1,"values":[1,null,-2147483648,2147483647]}', '{"id":2,"values":[]}', '{"id":3,"values":null}', '{"id":4}'].join('\n');
+    const { rows, numMalformedRows } = parse(text, ARRAYS);
+    expect(rows).toEqual([
+      { id: 1, values: [1, null, -2147483648, 2147483647] },
+      { id: 2, values: [] },
+      { id: 3, values: null },
+      { id: 4, values: null },
+    ]);
+    expect(numMalformedRows).toBe(0);
+  });
+
+  it('reads lines with whitespace or escapes (the reference path) exactly as compact ones', () => {
+    const { rows } = parse('{"id":1,"values":[1,2]}\n{ "id" : 1 , "values" : [ 1 , 2 ] }\n{"id":1,"val\\u0075es":[1,2]}', ARRAYS);
+    expect(rows).toEqual([
+      { id: 1, values: [1, 2] },
+      { id: 1, values: [1, 2] },
+      { id: 1, values: [1, 2] },
+    ]);
+  });
+
+  it('converts the elements by the rules of every element type', () => {
+    const schema = parseSchema('l ARRAY<BIGINT>, d ARRAY<DOUBLE>, s ARRAY<STRING>, b ARRAY<BOOLEAN>, t ARRAY<TIMESTAMP>');
+    const line = JSON.stringify({
+      l: [9007199254740991, null],
+      d: [1.5, 2],
+      s: ['x', 1, true, { a: [1, 2] }, [1, 'a'], null],
+      b: [true, false, null],
+      t: [1469501107, '2016-07-26T08:15:07+05:30', '2016-07-26T02:45:07', null],
+    });
+    const { rows, numMalformedRows } = parse(line, schema);
+    expect(numMalformedRows).toBe(0);
+    expect(rows).toEqual([
+      {
+        l: [9007199254740991, null],
+        d: [1.5, 2],
+        // A non-string element of a string array is its JSON text, as for a string column.
+        s: ['x', '1', 'true', '{"a":[1,2]}', '[1,"a"]', null],
+        b: [true, false, null],
+        t: [1469501107000, 1469501107000, 1469501107000, null],
+      },
+    ]);
+  });
+
+  it.each<[string]>([['5'], ['"x"'], ['true'], ['{"a":1}'], ['[1,"a"]'], ['[2147483648]'], ['[-2147483649]'], ['[1.5]'], ['[[1,2]]'], ['[1,[2]]'], ['[{"a":1}]'], ['[true]']])(
+    'PERMISSIVE: values = %s is malformed; the array is null (never partial), the other fields kept',
+    (value) => {
+      const { rows, numMalformedRows } = parse(`{"id":7,"values":${value}}`, ARRAYS);
+      expect(rows).toEqual([{ id: 7, values: null }]);
+      expect(numMalformedRows).toBe(1);
+    },
+  );
+
+  it('PERMISSIVE keeps the raw line in the corrupt-record column when the schema declares it', () => {
+    const text = ['{"id":1,"values":[1,2]}', '{"id":2,"values":[1,"a"]}', '{"id":3,"values":[[1]]}', '{"id":4,"values":5}'].join('\n');
+    const { rows, numMalformedRows } = parse(text, ARRAYS_CORRUPT);
+    expect(rows).toEqual([
+      { id: 1, values: [1, 2], _corrupt_record: null },
+      { id: 2, values: null, _corrupt_record: '{"id":2,"values":[1,"a"]}' },
+      { id: 3, values: null, _corrupt_record: '{"id":3,"values":[[1]]}' },
+      { id: 4, values: null, _corrupt_record: '{"id":4,"values":5}' },
+    ]);
+    expect(numMalformedRows).toBe(3);
+  });
+
+  it('DROPMALFORMED drops a line whose array does not fit, and counts it', () => {
+    const text = ['{"id":1,"values":[1,2]}', '{"id":2,"values":[1,"a"]}', '{"id":3,"values":[[1]]}', '{"id":4,"values":[null]}'].join('\n');
+    const { rows, numMalformedRows } = parse(text, ARRAYS, 'DROPMALFORMED');
+    expect(rows).toEqual([
+      { id: 1, values: [1, 2] },
+      { id: 4, values: [null] },
+    ]);
+    expect(numMalformedRows).toBe(2);
+  });
+
+  it('FAILFAST stops at the first line whose array does not fit, saying which element and why', () => {
+    const e = failfast('{"id":1,"values":[1,2]}\n{"id":2,"values":[1,"a"]}\n', ARRAYS);
+    expect(e.line).toBe(2);
+    expect(e.record).toBe('{"id":2,"values":[1,"a"]}');
+    expect(e.reason).toBe('field values: element 1 of the array<int>: "a" is not an int');
+    expect(failfast('{"values":[[1,2]]}', ARRAYS).reason).toBe('field values: element 0 of the array<int>: [1,2] is not an int');
+    expect(failfast('{"values":5}', ARRAYS).reason).toBe('field values: 5 is not an array<int> (not a JSON array)');
+  });
 });
 
 describe('lines', () => {

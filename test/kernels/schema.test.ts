@@ -59,6 +59,39 @@ describe('parseSchema: Spark DDL', () => {
     expect(badName.value).toBe('1st INT');
   });
 
+  it('parses ARRAY<type> of every scalar type, case-insensitively and with spaces around the element', () => {
+    expect(parseSchema('id INT, values ARRAY<INT>').fields).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'values', type: 'array<int>' },
+    ]);
+    const s = parseSchema('a array<int>, b ARRAY< INT >, c Array <BigInt>, d ARRAY<double>, e array<FLOAT>, f ARRAY<STRING>, g ARRAY<varchar>, h ARRAY<BOOLEAN>, i ARRAY<TIMESTAMP>, j: ARRAY<INTEGER>, `k l` ARRAY<LONG>');
+    expect(s.fields.map((f) => f.type)).toEqual([
+      'array<int>',
+      'array<int>',
+      'array<long>',
+      'array<double>',
+      'array<double>',
+      'array<string>',
+      'array<string>',
+      'array<boolean>',
+      'array<timestamp>',
+      'array<int>',
+      'array<long>',
+    ]);
+  });
+
+  it('refuses nested arrays, unknown element types and broken ARRAY syntax, naming the part', () => {
+    for (const part of ['v ARRAY<ARRAY<INT>>', 'v ARRAY<DATE>', 'v ARRAY<>', 'v ARRAY', 'v ARRAY<INT', 'v ARRAY<INT>>', 'v INT<INT>', 'v ARRAY(INT)']) {
+      const e = thrown(() => parseSchema(`id INT, ${part}`));
+      expect(e.value).toBe(part);
+      expect(e.message).toContain('ARRAY<type>');
+    }
+  });
+
+  it('refuses names of Object.prototype members as types', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'ARRAY<constructor>']) expect(thrown(() => parseSchema(`a ${type}`)).value).toBe(`a ${type}`);
+  });
+
   it('refuses an empty DDL string', () => {
     for (const ddl of ['', '   ']) {
       const e = thrown(() => parseSchema(ddl));
@@ -92,6 +125,20 @@ describe('parseSchema: object form', () => {
     ]);
   });
 
+  it('reads array types, loosely written ones too', () => {
+    expect(parseSchema({ id: 'int', values: 'array<int>' }).fields).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'values', type: 'array<int>' },
+    ]);
+    const loose = { a: 'ARRAY<Integer>', b: 'array< bigint >' } as unknown as Parameters<typeof parseSchema>[0];
+    expect(parseSchema(loose).fields.map((f) => f.type)).toEqual(['array<int>', 'array<long>']);
+    for (const t of ['array<array<int>>', 'array<date>', 'array', 'constructor']) {
+      const e = thrown(() => parseSchema({ v: t } as unknown as Parameters<typeof parseSchema>[0]));
+      expect(e.option).toBe('schema.v');
+      expect(e.value).toBe(t);
+    }
+  });
+
   it('names the column whose type is bad', () => {
     const e = thrown(() => parseSchema({ time: 'timestamp', day: 'date' } as unknown as Parameters<typeof parseSchema>[0], 'readJsonFiles'));
     expect(e.operator).toBe('readJsonFiles');
@@ -112,7 +159,7 @@ describe('parseSchema: object form', () => {
 
 describe('schemaTypes', () => {
   it('gives the column-to-type record', () => {
-    expect(schemaTypes(parseSchema('time TIMESTAMP, n BIGINT'))).toEqual({ time: 'timestamp', n: 'long' });
+    expect(schemaTypes(parseSchema('time TIMESTAMP, n BIGINT, ids ARRAY<BIGINT>'))).toEqual({ time: 'timestamp', n: 'long', ids: 'array<long>' });
   });
 });
 
@@ -178,6 +225,40 @@ describe('RowOf (compile-time)', () => {
     const exact: Equals<RowOf<{ time: 'timestamp'; action: 'string' }>, Events> = true;
     const sameAsDdl: Equals<RowOf<{ n: 'long'; ok: 'boolean' }>, RowOf<'n LONG, ok BOOLEAN'>> = true;
     expect([exact, sameAsDdl]).toEqual([true, true]);
+  });
+
+  it('types an array column as a read-only array of nullable elements, or null', () => {
+    type Values = RowOf<'id INT, values ARRAY<INT>'>;
+    const exact: Equals<Values, { readonly id: number | null; readonly values: readonly (number | null)[] | null }> = true;
+    const row: Values = { id: 1, values: [1, null, 3] };
+    const none: Values = { id: 1, values: null };
+    // @ts-expect-error the elements are numbers
+    const strings: Values = { id: 1, values: ['a'] };
+    // @ts-expect-error an array column holds an array, not one element
+    const scalar: Values = { id: 1, values: 1 };
+    // @ts-expect-error the array is read-only
+    row.values?.push(4);
+    expect([exact, row, none, strings, scalar]).toHaveLength(5);
+    expect(parseSchema('id INT, values ARRAY<INT>').fields.map((f) => f.name)).toEqual(Object.keys(row));
+  });
+
+  it('maps every element type, case-insensitively and with spaces, in DDL and object form alike', () => {
+    type Arrays = RowOf<'a array<int>, b ARRAY< BIGINT >, c Array<Double>, d ARRAY<STRING>, e ARRAY<BOOLEAN>, f ARRAY <TIMESTAMP>, g: ARRAY<INTEGER>'>;
+    const exact: Equals<
+      Arrays,
+      {
+        readonly a: readonly (number | null)[] | null;
+        readonly b: readonly (number | null)[] | null;
+        readonly c: readonly (number | null)[] | null;
+        readonly d: readonly (string | null)[] | null;
+        readonly e: readonly (boolean | null)[] | null;
+        readonly f: readonly (number | null)[] | null;
+        readonly g: readonly (number | null)[] | null;
+      }
+    > = true;
+    const sameAsDdl: Equals<RowOf<{ id: 'int'; values: 'array<int>'; tags: 'array<string>' }>, RowOf<'id INT, values ARRAY<INT>, tags ARRAY<STRING>'>> = true;
+    expect([exact, sameAsDdl]).toEqual([true, true]);
+    expect(parseSchema('a array<int>, b ARRAY< BIGINT >, c Array<Double>, d ARRAY<STRING>, e ARRAY<BOOLEAN>, f ARRAY <TIMESTAMP>, g: ARRAY<INTEGER>').fields).toHaveLength(7);
   });
 
   it('falls back to an open record for a schema only known at run time', () => {

@@ -1,5 +1,5 @@
 import { Catalog } from '../../src/catalog.js';
-import { executeSql } from '../../src/sql/index.js';
+import { SqlAnalysisError, executeSql } from '../../src/sql/index.js';
 
 const PEOPLE = [
   { name: 'ann', dept: 'eng', age: 31, salary: 100, active: true },
@@ -309,5 +309,49 @@ describe('the window column', () => {
     expect(executeSql('select cast(window as string) as w from counts where count = 1', counts()).rows).toEqual([
       { w: '{2016-07-26 02:00:00, 2016-07-26 03:00:00}' },
     ]);
+  });
+});
+
+describe('an array column', () => {
+  const ROWS = [
+    { id: 1, values: [3, null, 1] },
+    { id: 2, values: null },
+    { id: 3, values: [] },
+    { id: 4, values: [3, null] },
+    { id: 5, values: [3, null, 1] },
+  ];
+  const arrays = (): Catalog => {
+    const c = new Catalog();
+    c.createOrReplaceTempView('t', ROWS, { id: 'int', values: 'array<int>' });
+    return c;
+  };
+
+  // `values` is a keyword of the SQL grammar: a statement names the column in backticks.
+  test('passes through SELECT * and a column reference, keeping its type', () => {
+    const all = arrays().sql('select * from t');
+    expect(all.columns).toEqual(['id', 'values']);
+    expect(all.rows).toEqual(ROWS);
+    expect(all.schema).toEqual({ id: 'int', values: 'array<int>' });
+    expect(arrays().sql('select `values` as v from t where id = 1').rows).toEqual([{ v: [3, null, 1] }]);
+  });
+
+  test("reads as Spark's text in CAST AS STRING", () => {
+    expect(arrays().sql('select cast(`values` as string) as s from t order by id').rows.map((r) => r['s'])).toEqual(['[3, null, 1]', null, '[]', '[3, null]', '[3, null, 1]']);
+  });
+
+  test('orders element by element (a null element first, then the shorter array first), and groups equal arrays', () => {
+    expect(arrays().sql('select id from t order by `values`, id').rows.map((r) => r['id'])).toEqual([2, 3, 4, 1, 5]);
+    expect(arrays().sql('select `values`, count(*) as n from t group by `values` order by `values`').rows).toEqual([
+      { values: null, n: 1 },
+      { values: [], n: 1 },
+      { values: [3, null], n: 1 },
+      { values: [3, null, 1], n: 2 },
+    ]);
+  });
+
+  test('is refused by arithmetic, sum, avg and casts other than to string', () => {
+    for (const sql of ['select `values` + 1 from t', 'select sum(`values`) from t', 'select avg(`values`) from t', 'select cast(`values` as int) from t', 'select hour(`values`) from t']) {
+      expect(() => arrays().sql(sql)).toThrow(SqlAnalysisError);
+    }
   });
 });
