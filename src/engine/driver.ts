@@ -41,6 +41,8 @@ export interface MicroBatch<R> {
   readonly isDataBatch: boolean;
   /** The watermark the batch ran with, epoch ms. */
   readonly watermarkMs: number;
+  /** When the batch's trigger started, on the query's clock (ms). */
+  readonly timestampMs: number;
   /** What the batch read, as the source names it (file names for the file source). */
   readonly inputs: readonly string[];
   readonly eventTime?: EventTimeStats;
@@ -126,6 +128,8 @@ export class MicroBatchExecution {
   private dataAvailable = false;
   private readonly subscriptions = new Set<Subscription>();
   private timer: Subscription | undefined;
+  /** Waiting for the next trigger (a timer, or a push from the source). */
+  private idle = false;
   private checkSeq = 0;
   private readonly idleWaiters: { after: number; resolve: () => void }[] = [];
   private readonly queue: (() => void)[] = [];
@@ -224,7 +228,7 @@ export class MicroBatchExecution {
   /** Starts a trigger now if the default trigger is waiting for its next poll. */
   wake(): void {
     if (this.stopped || this.triggerActive || this.plan.trigger.kind === 'processingTime') return;
-    if (this.timer === undefined) return; // not idle (starting, or a continuation is queued)
+    if (!this.idle) return; // starting, or a continuation is queued
     this.clearTimer();
     this.enqueue(() => this.runTrigger());
   }
@@ -246,6 +250,7 @@ export class MicroBatchExecution {
   private runTrigger(): void {
     if (this.stopped) return;
     this.clearTimer();
+    this.idle = false;
     this.triggerActive = true;
     this.dataAvailable = false;
     const seq = ++this.checkSeq;
@@ -311,6 +316,7 @@ export class MicroBatchExecution {
       return;
     }
     if (ranBatch) this.enqueue(() => this.runTrigger());
+    else if (this.source.dataAvailable !== undefined) this.idle = true; // a push source wakes the driver itself
     else this.setTimer(this.source.pollIntervalMs);
   }
 
@@ -518,6 +524,7 @@ export class MicroBatchExecution {
       numMalformedRows: input.numMalformedRows,
       isDataBatch: isData,
       watermarkMs,
+      timestampMs: triggerStart,
       inputs: input.inputs,
       ...(et === undefined ? {} : { eventTime: et }),
       droppedRows: dropped,
@@ -582,8 +589,10 @@ export class MicroBatchExecution {
 
   private setTimer(delayMs: number): void {
     this.clearTimer();
+    this.idle = true;
     this.timer = this.scheduler.schedule(() => {
       this.timer = undefined;
+      this.idle = false;
       this.enqueue(() => this.runTrigger());
     }, delayMs);
   }
@@ -591,6 +600,7 @@ export class MicroBatchExecution {
   private clearTimer(): void {
     this.timer?.unsubscribe();
     this.timer = undefined;
+    this.idle = false;
   }
 
   private track(s: Subscription): void {

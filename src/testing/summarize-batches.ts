@@ -9,11 +9,13 @@ export interface BatchSummary {
   readonly numInputRows: number;
 }
 
-/** Anything that says which trigger it is, which files it took and how many rows: a `MicroBatch` or a `BatchProgress`. */
+/** Anything that says which batch it is, what it read and how many rows: a `MicroBatch` (its `inputs`) or a progress (its sources' `inputs`). */
 export interface SummarizableBatch {
   readonly batchId: number;
-  readonly files: readonly (FileMeta | string)[];
   readonly numInputRows: number;
+  readonly inputs?: readonly string[];
+  readonly sources?: readonly { readonly inputs: readonly string[] }[];
+  readonly files?: readonly (FileMeta | string)[];
 }
 
 /**
@@ -23,7 +25,7 @@ export interface SummarizableBatch {
 export function summarizeBatch(batch: SummarizableBatch): BatchSummary {
   return {
     batchId: batch.batchId,
-    files: batch.files.map((f) => (typeof f === 'string' ? f : f.name)),
+    files: batch.inputs ?? batch.sources?.flatMap((s) => s.inputs) ?? (batch.files ?? []).map((f) => (typeof f === 'string' ? f : f.name)),
     numInputRows: batch.numInputRows,
   };
 }
