@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The cases live next to the repository; STRUCTURED_RX_CONFORMANCE_DIR overrides where. */
-export const CONFORMANCE_DIR = process.env['STRUCTURED_RX_CONFORMANCE_DIR'] ?? join(__dirname, '..', '..', '..', 'shared', 'conformance');
+/** The cases live in test/conformance/spark (the runner's cases); STRUCTURED_RX_CONFORMANCE_DIR overrides where. */
+export const CONFORMANCE_DIR = process.env['STRUCTURED_RX_CONFORMANCE_DIR'] ?? join(__dirname, '..', 'conformance', 'spark');
 
 export interface WindowSpec {
   readonly timeColumn: string;
