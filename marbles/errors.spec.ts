@@ -26,7 +26,6 @@ function errorFields<T>(source: Observable<T>): Observable<T> {
     catchError((e: unknown) =>
       throwError(() => {
         if (e instanceof MalformedRecordError) return { error: 'MalformedRecordError', path: e.path, line: e.line, record: e.record };
-        if (e instanceof AnalysisError) return { error: 'AnalysisError' };
         return e;
       }),
     ),
@@ -124,13 +123,17 @@ describe('output modes checked when the query is composed', () => {
     expect(() => counts.pipe(toMemoryTable('b', { outputMode: 'update', catalog: new Catalog() }))).not.toThrow();
   });
 
-  it("sends AnalysisError down the error channel at the first batch when the plan is unknown (a hand-made source)", () => {
+  // Changed deliberately: a hand-made source used to have no plan, so this error came down the
+  // error channel at the first batch. It now becomes an observable source with a plan, and the
+  // output mode is checked when the sink is composed, before anything subscribes to the source.
+  it("throws AnalysisError from pipe() for 'append' over an aggregation of a hand-made source too, without subscribing to it", () => {
     const scheduler = createTestScheduler();
-    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+    scheduler.run(({ cold, expectSubscriptions }) => {
       const batches = cold<RowBatch<{ action: string }>>('-a-b|', { a: { rows: [open] }, b: { rows: [open] } });
-      const written = batches.pipe(groupCount('action'), toMemoryTable('counts', { outputMode: 'append', catalog: new Catalog(), scheduler }), errorFields);
-      expectObservable(written).toBe('-#', undefined, { error: 'AnalysisError' });
-      expectSubscriptions(batches.subscriptions).toBe('^!');
+      const counts = batches.pipe(groupCount('action'));
+      expect(() => counts.pipe(toMemoryTable('counts', { outputMode: 'append', catalog: new Catalog(), scheduler }))).toThrow(AnalysisError);
+      expect(() => counts.pipe(toMemoryTable('counts', { outputMode: 'update', catalog: new Catalog(), scheduler }))).not.toThrow();
+      expectSubscriptions(batches.subscriptions).toBe([]);
     });
   });
 });
