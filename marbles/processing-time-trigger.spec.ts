@@ -1,5 +1,6 @@
 // When a processing-time trigger (Spark's Trigger.ProcessingTime) starts its micro-batches.
-// Virtual time: one frame is one millisecond; the source polls every second.
+// Virtual time: one frame is one millisecond. Each trigger lists the directory itself (there is
+// no separate poll between triggers under a processing-time trigger).
 import { map } from 'rxjs';
 import { readJsonFiles, throttleFiles, type MicroBatch } from '../src/index.js';
 import { arriveAt, createTestScheduler, summarizeBatches, virtualDirectory, type BatchSummary, type VirtualFileSystem } from '../src/testing/index.js';
@@ -55,13 +56,15 @@ describe('throttleFiles with a processing-time trigger', () => {
     });
   });
 
-  it('starts a batch for a file that arrived between polls at the next trigger after the poll that saw it', () => {
+  // Changed deliberately: the file used to be found by a separate poll at 1000 and batched at the
+  // next trigger; now the trigger lists the directory itself, so the trigger at 2000 finds it.
+  it('starts a batch for a file that arrived between triggers at the next trigger, which lists the directory', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fs = virtualDirectory('/in', []);
-      arriveAt(fs, scheduler, 500, '/in/new.json', [open, open]); // listed by the poll at 1000
+      arriveAt(fs, scheduler, 500, '/in/new.json', [open, open]); // after the trigger at 0 listed an empty directory
       const unsub = '^ 4500ms !';
-      const expected = '2000ms a'; // the 2-second trigger after 1000
+      const expected = '2000ms a'; // the next 2-second trigger
       expectObservable(batches(fs, scheduler, 1, '2 seconds').pipe(summarizeBatches()), unsub).toBe(expected, {
         a: summary(0, ['new.json'], 2),
       });
@@ -102,9 +105,9 @@ describe('throttleFiles with a processing-time trigger', () => {
       const fs = virtualDirectory('/in', [[open], [open]], { readDelayMs: 300, scheduler });
       const unsub = '^ 1500ms !';
       const expected = '600ms a';
-      const start = map((b: MicroBatch<unknown>) => ({ batchId: b.batchId, triggerStartMs: b.triggerStartMs }));
+      const start = map((b: MicroBatch<unknown>) => ({ batchId: b.batchId, timestampMs: b.timestampMs }));
       expectObservable(batches(fs, scheduler, 2, '1 second').pipe(start), unsub).toBe(expected, {
-        a: { batchId: 0, triggerStartMs: 0 },
+        a: { batchId: 0, timestampMs: 0 },
       });
     });
   });
@@ -115,9 +118,9 @@ describe('throttleFiles with a processing-time trigger', () => {
       const fs = virtualDirectory('/in', [[open]], { readDelayMs: 1500, scheduler });
       const unsub = '^ 2500ms !';
       const expected = '1500ms a';
-      const start = map((b: MicroBatch<unknown>) => ({ batchId: b.batchId, triggerStartMs: b.triggerStartMs }));
+      const start = map((b: MicroBatch<unknown>) => ({ batchId: b.batchId, timestampMs: b.timestampMs }));
       expectObservable(batches(fs, scheduler, 1, '1 second').pipe(start), unsub).toBe(expected, {
-        a: { batchId: 0, triggerStartMs: 0 },
+        a: { batchId: 0, timestampMs: 0 },
       });
     });
   });
