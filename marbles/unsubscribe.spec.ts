@@ -17,7 +17,9 @@ describe('unsubscribing from a streaming query', () => {
       const batches = readJsonFiles('/in', { schema, fileSystem, scheduler }).pipe(throttleFiles(1), summarizeBatches());
       expectObservable(batches, '^ 2500ms !').toBe('a', { a: { batchId: 0, files: ['file-0.json'], numInputRows: 1 } });
     });
-    expect(calls.filter((c) => c.op === 'list').map((c) => c.frame)).toEqual([0, 1000, 2000]);
+    // The trigger after batch 0 lists again at once (frame 0, finds nothing), then the idle query
+    // lists every pollInterval; none after the unsubscription at 2501.
+    expect(calls.filter((c) => c.op === 'list').map((c) => c.frame)).toEqual([0, 0, 1000, 2000]);
     expect(scheduler.actions).toEqual([]);
   });
 
@@ -32,7 +34,9 @@ describe('unsubscribing from a streaming query', () => {
       );
       expectObservable(batches, '^ 1500ms !').toBe('a 999ms b', { a: 0, b: 1 });
     });
-    expect(calls.filter((c) => c.op === 'list').map((c) => c.frame)).toEqual([0]);
+    // Each processing-time trigger lists the directory (pollInterval plays no part): at 0 and
+    // 1000, and no trigger at 2000 after the unsubscription at 1501.
+    expect(calls.filter((c) => c.op === 'list').map((c) => c.frame)).toEqual([0, 1000]);
     expect(scheduler.actions).toEqual([]);
   });
 
