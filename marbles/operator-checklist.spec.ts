@@ -1,11 +1,21 @@
 // The RxJS contributor checklist (never, empty, values, error, never-ending, early unsubscribe)
 // for throttleFiles, tumblingWindow and groupCount over hand-made hot and cold observables.
-// One frame is one millisecond. A source file says which listing found it: `listing.count` is
-// how many new files that listing found, so throttleFiles knows whether more are coming.
-import { groupCount, throttleFiles, tumblingWindow, type ListingPosition, type MicroBatch, type RowBatch, type SourceFile } from '../src/index.js';
+// One frame is one millisecond.
+//
+// A hand-made observable given to a structured-rx operator is the query's source (an observable
+// source): each emission is one item, here `{ file: { name }, rows }` (the name is what the batch
+// reports in `inputs`); maxFilesPerTrigger counts items. It is a push source: under the default
+// trigger the driver runs a trigger when an item arrives (no polling), and the query completes
+// when the observable completes. There are no listings any more, so nothing waits for items that
+// have not arrived: a trigger takes min(n, items available).
+import { map } from 'rxjs';
+import { foreachBatch, groupCount, throttleFiles, tumblingWindow, type MicroBatch, type RowBatch } from '../src/index.js';
 import { createTestScheduler, summarizeBatches, type BatchSummary } from '../src/testing/index.js';
 
 type Event = { readonly time: number | null; readonly action: string };
+
+/** One item of a hand-made source: the rows of one named input. */
+type Item = RowBatch<Event> & { readonly file: { readonly name: string } };
 
 const HOUR = 3_600_000;
 const open1 = { time: 1 * HOUR + 5, action: 'Open' };
@@ -13,24 +23,28 @@ const close1 = { time: 1 * HOUR + 10, action: 'Close' };
 const open2 = { time: 2 * HOUR, action: 'Open' };
 const noTime = { time: null, action: 'Open' };
 
-function file(name: string, rows: readonly Event[], listing: ListingPosition): SourceFile<Event> {
-  return { file: { path: `/in/${name}`, name, size: 10 * rows.length, mtimeMs: 0 }, rows, listing, numMalformedRows: 0 };
+function file(name: string, rows: readonly Event[]): Item {
+  return { file: { name }, rows };
 }
 
-/** a: alone in listing 0; b, c: the two files of listing 1. */
-const a = file('a.json', [open1], { id: 0, index: 0, count: 1 });
-const b = file('b.json', [open1, close1], { id: 1, index: 0, count: 2 });
-const c = file('c.json', [open2], { id: 1, index: 1, count: 2 });
+const a = file('a.json', [open1]);
+const b = file('b.json', [open1, close1]);
+const c = file('c.json', [open2]);
 const files = { a, b, c };
 
 function summary(batchId: number, names: readonly string[], numInputRows: number): BatchSummary {
   return { batchId, files: names, numInputRows };
 }
 
+/** A data batch of a query without watermark, as the driver emits it to a sink-less subscriber. */
+function dataBatch<R>(batchId: number, timestampMs: number, rows: readonly R[], numInputRows: number, extra: Partial<MicroBatch<R>> = {}): MicroBatch<R> {
+  return { batchId, rows, numInputRows, numMalformedRows: 0, isDataBatch: true, watermarkMs: 0, timestampMs, inputs: [], droppedRows: {}, ...extra };
+}
+
 describe('throttleFiles (default trigger) on hand-made sources', () => {
   it('emits nothing and stays subscribed when the source never emits', () => {
     createTestScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<SourceFile<Event>>('-');
+      const source = cold<Item>('-');
       expectObservable(source.pipe(throttleFiles(2))).toBe('-');
       expectSubscriptions(source.subscriptions).toBe('^');
     });
@@ -38,46 +52,50 @@ describe('throttleFiles (default trigger) on hand-made sources', () => {
 
   it('completes without a batch when the source is empty', () => {
     createTestScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold<SourceFile<Event>>('|');
+      const source = cold<Item>('|');
       expectObservable(source.pipe(throttleFiles(2))).toBe('|');
       expectSubscriptions(source.subscriptions).toBe('(^!)');
     });
   });
 
-  it('cuts batches by listing, not by arrival: it waits for the second file its listing announced', () => {
+  // Changed deliberately: batches used to be cut by listing (the first trigger waited for the
+  // second file its listing announced). A push source has no listings: each arrival starts a
+  // trigger, which takes min(n, items available) and waits for nothing.
+  it('starts a trigger when an item arrives and takes the items available, without waiting for more', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 9ms b 9ms c|', files);
-      const expected =    'x 19ms      y|';
+      const expected =    'x 9ms y 9ms z|';
       expectObservable(source.pipe(throttleFiles(2), summarizeBatches())).toBe(expected, {
         x: summary(0, ['a.json'], 1),
-        y: summary(1, ['b.json', 'c.json'], 3),
+        y: summary(1, ['b.json'], 2),
+        z: summary(2, ['c.json'], 1),
       });
     });
   });
 
-  it('emits a MicroBatch with its files, their rows in order, the trigger start and the files still pending', () => {
+  it("emits a MicroBatch with its inputs, their rows in order, and its trigger's timestamp", () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const source = cold('5ms (bc)', files);
       const expected: Record<string, MicroBatch<Event>> = {
-        x: { batchId: 0, files: [b.file], rows: [open1, close1], numInputRows: 2, numMalformedRows: 0, triggerStartMs: 5, filesPending: 1 },
-        y: { batchId: 1, files: [c.file], rows: [open2], numInputRows: 1, numMalformedRows: 0, triggerStartMs: 5, filesPending: 0 },
+        x: { batchId: 0, rows: [open1, close1], numInputRows: 2, numMalformedRows: 0, isDataBatch: true, watermarkMs: 0, timestampMs: 5, inputs: ['b.json'], droppedRows: {} },
+        y: { batchId: 1, rows: [open2], numInputRows: 1, numMalformedRows: 0, isDataBatch: true, watermarkMs: 0, timestampMs: 5, inputs: ['c.json'], droppedRows: {} },
       };
       expectObservable(source.pipe(throttleFiles(1))).toBe('5ms (xy)', expected);
     });
   });
 
-  it('batches the files it holds when the source completes before its listing is done', () => {
+  it('batches the items it holds when the source completes, then completes', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
-      const source = cold('b|', files); // b announced c, which never comes
-      expectObservable(source.pipe(throttleFiles(2), summarizeBatches())).toBe('-(x|)', { x: summary(0, ['b.json'], 2) });
+      const source = cold('b|', files);
+      expectObservable(source.pipe(throttleFiles(2), summarizeBatches())).toBe('x|', { x: summary(0, ['b.json'], 2) });
     });
   });
 
-  it('passes an error through at once and drops files not yet batched', () => {
+  it('passes an error through at once', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 9ms b 9ms #', files, new Error('disk gone'));
-      const expected =    'x 19ms      #';
-      expectObservable(source.pipe(throttleFiles(2), summarizeBatches())).toBe(expected, { x: summary(0, ['a.json'], 1) }, new Error('disk gone'));
+      const expected =    'x 9ms y 9ms #';
+      expectObservable(source.pipe(throttleFiles(2), summarizeBatches())).toBe(expected, { x: summary(0, ['a.json'], 1), y: summary(1, ['b.json'], 2) }, new Error('disk gone'));
     });
   });
 
@@ -93,13 +111,12 @@ describe('throttleFiles (default trigger) on hand-made sources', () => {
 });
 
 describe('throttleFiles (processing-time trigger) on hand-made sources', () => {
-  it('keeps its clock running over a never-ending source until unsubscribed, one file per trigger', () => {
+  it('keeps its clock running over a never-ending source until unsubscribed, one item per trigger', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const listing = (index: number): ListingPosition => ({ id: 0, index, count: 3 });
-      const source = cold('500ms (abc)', { a: file('a.json', [open1], listing(0)), b: file('b.json', [], listing(1)), c: file('c.json', [open2], listing(2)) });
+      const source = cold('500ms (abc)', { a: file('a.json', [open1]), b: file('b.json', []), c: file('c.json', [open2]) });
       const unsub = '^ 3500ms !';
-      const expected = '1000ms x 999ms y 999ms z'; // the files came after the trigger at 0: the first batch waits for the one at 1000
+      const expected = '1000ms x 999ms y 999ms z'; // the items came after the trigger at 0: the first batch waits for the one at 1000
       expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }), summarizeBatches()), unsub).toBe(expected, {
         x: summary(0, ['a.json'], 1),
         y: summary(1, ['b.json'], 0),
@@ -109,22 +126,57 @@ describe('throttleFiles (processing-time trigger) on hand-made sources', () => {
     });
   });
 
-  it('batches the files left when the source completes at the next triggers, then completes', () => {
+  it('takes at most maxFilesPerTrigger items per trigger, in arrival order', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('500ms (abc)', files);
+      const unsub = '^ 2500ms !';
+      expectObservable(source.pipe(throttleFiles(2, { trigger: '1 second', scheduler }), summarizeBatches()), unsub).toBe('1000ms x 999ms y', {
+        x: summary(0, ['a.json', 'b.json'], 3),
+        y: summary(1, ['c.json'], 1),
+      });
+    });
+  });
+
+  it('does not wake on arrivals: an item that comes between triggers waits for the next multiple of the interval', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('1200ms a', files);
+      const unsub = '^ 2500ms !';
+      expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }), summarizeBatches()), unsub).toBe('2000ms x', {
+        x: summary(0, ['a.json'], 1),
+      });
+    });
+  });
+
+  it('drops the items not yet batched when the source errors, and errors at once', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('500ms a 99ms #', files, new Error('disk gone'));
+      expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }), summarizeBatches())).toBe('600ms #', undefined, new Error('disk gone'));
+    });
+  });
+
+  // Changed deliberately: the query used to complete together with the last batch. The driver now
+  // learns that the source has ended at a trigger (a processing-time trigger does not wake on
+  // pushes), so it completes at the first trigger that finds the source exhausted.
+  it('batches the items left when the source completes at the next triggers, and completes at the trigger that finds nothing left', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('(bc|)', files);
-      expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }), summarizeBatches())).toBe('1000ms x 999ms (y|)', {
+      expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }), summarizeBatches())).toBe('1000ms x 999ms y 999ms |', {
         x: summary(0, ['b.json'], 2),
         y: summary(1, ['c.json'], 1),
       });
     });
   });
 
-  it('completes without a batch as soon as an empty source completes', () => {
+  // Changed deliberately, as above: an empty source's completion is seen by the next trigger.
+  it('completes without a batch at the first trigger after an empty source completed', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
-      const source = cold<SourceFile<Event>>('|');
-      expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }))).toBe('|');
+      const source = cold<Item>('|');
+      expectObservable(source.pipe(throttleFiles(1, { trigger: '1 second', scheduler }))).toBe('1000ms |');
     });
   });
 });
@@ -150,12 +202,11 @@ describe('tumblingWindow on hand-made batches', () => {
       const w1 = { start: 1 * HOUR, end: 2 * HOUR };
       const w2 = { start: 2 * HOUR, end: 3 * HOUR };
       expectObservable(source.pipe(tumblingWindow('time', '1 hour'))).toBe('-x-y|', {
-        x: {
-          rows: [{ ...open1, window: w1 }, { ...open2, window: w2 }],
-          eventTime: { min: open1.time, max: open2.time, avg: (open1.time + open2.time) / 2 },
+        x: dataBatch(0, 1, [{ ...open1, window: w1 }, { ...open2, window: w2 }], 3, {
+          eventTime: { min: open1.time, max: open2.time, avg: (open1.time + open2.time) / 2, count: 2 },
           droppedRows: { nullEventTime: 1 },
-        },
-        y: { rows: [{ ...close1, window: w1 }], eventTime: { min: close1.time, max: close1.time, avg: close1.time } },
+        }),
+        y: dataBatch(1, 3, [{ ...close1, window: w1 }], 1, { eventTime: { min: close1.time, max: close1.time, avg: close1.time, count: 1 } }),
       });
     });
   });
@@ -163,7 +214,7 @@ describe('tumblingWindow on hand-made batches', () => {
   it('passes an error through', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-p-#', { p: batchOf() }, new Error('boom'));
-      expectObservable(source.pipe(tumblingWindow('time', '1 hour'))).toBe('-x-#', { x: { rows: [] } }, new Error('boom'));
+      expectObservable(source.pipe(tumblingWindow('time', '1 hour'))).toBe('-x-#', { x: dataBatch(0, 1, [], 0) }, new Error('boom'));
     });
   });
 
@@ -171,7 +222,7 @@ describe('tumblingWindow on hand-made batches', () => {
     createTestScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
       const source = hot('-p--p--|', { p: batchOf(open1) });
       const unsub =      '^--!';
-      const x = { rows: [{ ...open1, window: { start: HOUR, end: 2 * HOUR } }], eventTime: { min: open1.time, max: open1.time, avg: open1.time } };
+      const x = dataBatch(0, 1, [{ ...open1, window: { start: HOUR, end: 2 * HOUR } }], 1, { eventTime: { min: open1.time, max: open1.time, avg: open1.time, count: 1 } });
       expectObservable(source.pipe(tumblingWindow('time', '1 hour')), unsub).toBe('-x', { x }); // the second p, at frame 4, comes after the unsubscription
       expectSubscriptions(source.subscriptions).toBe(unsub);
     });
@@ -191,41 +242,50 @@ describe('groupCount on hand-made batches', () => {
     });
   });
 
-  it('emits the running count after every batch: the whole result and the groups that changed', () => {
+  // Changed deliberately: a batch used to carry both the whole result and `updatedRows`. What it
+  // emits is now the query's output mode; without a sink and without a watermark that is
+  // `complete`, so `rows` is the whole running table after every batch.
+  it('emits the whole running count after every batch without a sink (complete mode)', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-p-q-r|', { p: batchOf(open1, open2, close1), q: batchOf(open1), r: batchOf() });
       expectObservable(source.pipe(groupCount('action'))).toBe('-x-y-z|', {
-        x: {
-          rows: [{ action: 'Open', count: 2 }, { action: 'Close', count: 1 }],
-          aggregated: true,
-          updatedRows: [{ action: 'Open', count: 2 }, { action: 'Close', count: 1 }],
-          numStateRows: 2,
-          numInputRows: 3,
-        },
-        y: {
-          rows: [{ action: 'Open', count: 3 }, { action: 'Close', count: 1 }],
-          aggregated: true,
-          updatedRows: [{ action: 'Open', count: 3 }],
-          numStateRows: 2,
-          numInputRows: 1,
-        },
-        z: {
-          rows: [{ action: 'Open', count: 3 }, { action: 'Close', count: 1 }],
-          aggregated: true,
-          updatedRows: [],
-          numStateRows: 2,
-          numInputRows: 0,
-        },
+        x: dataBatch(0, 1, [{ action: 'Open', count: 2 }, { action: 'Close', count: 1 }], 3),
+        y: dataBatch(1, 3, [{ action: 'Open', count: 3 }, { action: 'Close', count: 1 }], 1),
+        z: dataBatch(2, 5, [{ action: 'Open', count: 3 }, { action: 'Close', count: 1 }], 0),
       });
     });
+  });
+
+  // What `updatedRows` showed before: in update mode a sink gets only the groups a batch changed,
+  // and the state store's size is in the progress of the stateful operator.
+  it('gives a sink in update mode only the groups each batch changed', () => {
+    const written: [number, readonly unknown[]][] = [];
+    createTestScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-p-q-r|', { p: batchOf(open1, open2, close1), q: batchOf(open1), r: batchOf() });
+      const progress = source.pipe(
+        groupCount('action'),
+        foreachBatch((rows, batchId) => void written.push([batchId, rows]), { outputMode: 'update' }),
+        map((p) => ({ batchId: p.batchId, numInputRows: p.numInputRows, numOutputRows: p.sink.numOutputRows, numRowsTotal: p.stateOperators[0]?.numRowsTotal, numRowsUpdated: p.stateOperators[0]?.numRowsUpdated })),
+      );
+      expectObservable(progress).toBe('-x-y-z|', {
+        x: { batchId: 0, numInputRows: 3, numOutputRows: 2, numRowsTotal: 2, numRowsUpdated: 2 },
+        y: { batchId: 1, numInputRows: 1, numOutputRows: 1, numRowsTotal: 2, numRowsUpdated: 1 },
+        z: { batchId: 2, numInputRows: 0, numOutputRows: 0, numRowsTotal: 2, numRowsUpdated: 0 },
+      });
+    });
+    expect(written).toEqual([
+      [0, [{ action: 'Open', count: 2 }, { action: 'Close', count: 1 }]],
+      [1, [{ action: 'Open', count: 3 }]],
+      [2, []],
+    ]);
   });
 
   it('starts every subscription from an empty state store', () => {
     createTestScheduler().run(({ cold, expectObservable }) => {
       const counts = cold('-p|', { p: batchOf(open1) }).pipe(groupCount('action'));
-      const x = { rows: [{ action: 'Open', count: 1 }], aggregated: true, updatedRows: [{ action: 'Open', count: 1 }], numStateRows: 1, numInputRows: 1 };
-      expectObservable(counts).toBe('-x|', { x });
-      expectObservable(counts, '---^').toBe('----x|', { x });
+      expectObservable(counts).toBe('-x|', { x: dataBatch(0, 1, [{ action: 'Open', count: 1 }], 1) });
+      // The second run has its own batch ids and state: batch 0 again, count 1 again.
+      expectObservable(counts, '---^').toBe('----x|', { x: dataBatch(0, 4, [{ action: 'Open', count: 1 }], 1) });
     });
   });
 
@@ -240,7 +300,7 @@ describe('groupCount on hand-made batches', () => {
     createTestScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
       const source = hot('-p--p--|', { p: batchOf(open1) });
       const unsub =      '^--!';
-      const x = { rows: [{ action: 'Open', count: 1 }], aggregated: true, updatedRows: [{ action: 'Open', count: 1 }], numStateRows: 1, numInputRows: 1 };
+      const x = dataBatch(0, 1, [{ action: 'Open', count: 1 }], 1);
       expectObservable(source.pipe(groupCount('action')), unsub).toBe('-x', { x }); // the second p, at frame 4, comes after the unsubscription
       expectSubscriptions(source.subscriptions).toBe(unsub);
     });
