@@ -1,4 +1,5 @@
-// Files that appear while a streaming query runs. The source polls every second (frames 0, 1000, 2000, ...).
+// Files that appear while a streaming query runs. With the default trigger the idle query lists the
+// directory every second (frames 0, 1000, 2000, ...; after a batch the next trigger lists at once).
 import { readJsonFiles, throttleFiles } from '../src/index.js';
 import { arriveAt, createTestScheduler, summarizeBatches, virtualDirectory, type BatchSummary } from '../src/testing/index.js';
 

@@ -1,6 +1,6 @@
 // The published marble-testing kit (structured-rx/testing) tested on its own.
 import { map } from 'rxjs';
-import { readJsonFiles, throttleFiles, type FileStat, type StreamFileSystem } from '../src/index.js';
+import { readJsonFiles, throttleFiles, type FileStat, type MicroBatch, type StreamFileSystem } from '../src/index.js';
 import { arriveAt, createTestScheduler, fileName, recordCalls, summarizeBatch, summarizeBatches, virtualDirectory } from '../src/testing/index.js';
 
 /** Lists synchronously: the virtual file system answers at once without readDelayMs. */
@@ -111,14 +111,23 @@ describe('arriveAt', () => {
 });
 
 describe('summarizeBatch', () => {
-  it('keeps the batch id, the file names and the input row count of a micro-batch', () => {
-    const file = { path: '/in/file-0.json', name: 'file-0.json', size: 8, mtimeMs: 0 };
-    const batch = { batchId: 3, files: [file], rows: [{ a: 1 }], numInputRows: 1, numMalformedRows: 0, triggerStartMs: 0, filesPending: 0 };
+  it('keeps the batch id, the input (file) names and the input row count of a micro-batch', () => {
+    const batch: MicroBatch<{ a: number }> = {
+      batchId: 3,
+      rows: [{ a: 1 }],
+      numInputRows: 1,
+      numMalformedRows: 0,
+      isDataBatch: true,
+      watermarkMs: 0,
+      timestampMs: 0,
+      inputs: ['file-0.json'],
+      droppedRows: {},
+    };
     expect(summarizeBatch(batch)).toEqual({ batchId: 3, files: ['file-0.json'], numInputRows: 1 });
   });
 
-  it('accepts a progress report, whose files are already names', () => {
-    expect(summarizeBatch({ batchId: 0, files: ['file-1.json', 'file-2.json'], numInputRows: 7 })).toEqual({
+  it("accepts a progress report, whose sources name what the batch read", () => {
+    expect(summarizeBatch({ batchId: 0, numInputRows: 7, sources: [{ inputs: ['file-1.json', 'file-2.json'] }] })).toEqual({
       batchId: 0,
       files: ['file-1.json', 'file-2.json'],
       numInputRows: 7,
