@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { lastValueFrom, of, toArray } from 'rxjs';
-import { groupCount } from '../../src/index.js';
+import { foreachBatch, groupCount, throttleFiles } from '../../src/index.js';
 
 interface Row {
   readonly action: string | null;
@@ -26,26 +26,52 @@ function plainCount(rows: readonly Row[]): { action: string | null; n: number | 
   return out;
 }
 
+/** One item per batch: a hand-made source's items, taken one per trigger (maxFilesPerTrigger counts items). */
+function perBatch(split: readonly (readonly Row[])[]) {
+  return of(...split.map((rows) => ({ rows }))).pipe(throttleFiles(1));
+}
+
+/** What a sink in `outputMode` is given per batch, and the number of groups in the state store after each batch. */
+async function written(split: readonly (readonly Row[])[], outputMode: 'update' | 'complete') {
+  const rows: (readonly unknown[])[] = [];
+  const progress = await lastValueFrom(
+    perBatch(split).pipe(
+      groupCount('action', 'n'),
+      foreachBatch((r) => void rows.push(r), { outputMode }),
+      toArray(),
+    ),
+  );
+  return { rows, numRowsTotal: progress.map((p) => p.stateOperators[0]?.numRowsTotal), numInputRows: progress.map((p) => p.numInputRows) };
+}
+
 describe('groupCount merges counts across batches associatively', () => {
   it('ends with the same table however the rows are split into batches (property)', async () => {
     await fc.assert(
       fc.asyncProperty(batches, async (split) => {
         const all = split.flat();
         const oneBatch = await lastValueFrom(of({ rows: all }).pipe(groupCount('action', 'n')));
-        const many = await lastValueFrom(of(...split.map((rows) => ({ rows }))).pipe(groupCount('action', 'n')));
-        expect(many.rows).toEqual(oneBatch.rows);
-        expect(many.numStateRows).toBe(oneBatch.numStateRows);
+        const many = await lastValueFrom(perBatch(split).pipe(groupCount('action', 'n'), toArray()));
+        expect(many).toHaveLength(split.length);
+        expect(many[many.length - 1]?.rows).toEqual(oneBatch.rows);
         expect(oneBatch.rows).toEqual(plainCount(all));
+        // The state store holds one entry per group, however the rows came.
+        const state = await written(split, 'complete');
+        expect(state.numRowsTotal[state.numRowsTotal.length - 1]).toBe(oneBatch.rows.length);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('reports in each batch the groups the batch changed, with their running counts (property)', async () => {
+  // Changed deliberately: a batch used to carry the whole table and `updatedRows`. Without a sink
+  // (and without a watermark) the output mode is complete, so each batch's rows are the whole
+  // running table; the groups a batch changed are what a sink in update mode is given.
+  it('gives the whole running table in complete mode and the groups a batch changed in update mode (property)', async () => {
     await fc.assert(
       fc.asyncProperty(batches, async (split) => {
-        const outs = await lastValueFrom(of(...split.map((rows) => ({ rows }))).pipe(groupCount('action', 'n'), toArray()));
+        const outs = await lastValueFrom(perBatch(split).pipe(groupCount('action', 'n'), toArray()));
+        const update = await written(split, 'update');
         expect(outs).toHaveLength(split.length);
+        expect(update.rows).toHaveLength(split.length);
         let seen: Row[] = [];
         split.forEach((rows, i) => {
           seen = [...seen, ...rows];
@@ -54,8 +80,10 @@ describe('groupCount merges counts across batches associatively', () => {
           const total = plainCount(seen);
           expect(out.rows).toEqual(total);
           const changed = plainCount(rows).map((g) => total.find((t) => t.action === g.action && t.n === g.n));
-          expect(out.updatedRows).toEqual(changed);
+          expect(update.rows[i]).toEqual(changed);
           expect(out.numInputRows).toBe(rows.length);
+          expect(update.numInputRows[i]).toBe(rows.length);
+          expect(update.numRowsTotal[i]).toBe(total.length);
         });
       }),
       { numRuns: 200 },
