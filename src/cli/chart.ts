@@ -71,7 +71,8 @@ export function renderTimelineChart(table: ResultTable, options: ChartOptions): 
   const seriesIndex = new Map(shown.map((g, i) => [g.label, i]));
 
   // Columns: windows from the first to the last, adjacent ones summed when they do not fit.
-  const labelWidth = Math.max(1, String(grandTotal).length);
+  // At least 2: asciichart draws the axis over a 1-character label (its default offset is 3).
+  const labelWidth = Math.max(2, String(grandTotal).length);
   const maxPoints = Math.max(2, columns - labelWidth - 4);
   const windows = Math.round((maxStart - minStart) / windowMs) + 1;
   const perPoint = Math.ceil(windows / maxPoints);
