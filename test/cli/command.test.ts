@@ -1,9 +1,8 @@
 // Spawns the built `structured-rx` command: --json lines against an independent static count,
 // a user directory with other flags, --watch with SIGINT, piped plain tables, and user mistakes.
-import { mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { EVENTS, ROOT, ensureBuilt, runCommand, startCommand } from './helpers.js';
+import { EVENTS, ROOT, ensureBuilt, removeTempDirs, runCommand, startCommand, tempDir, writeEvents } from './helpers.js';
 
 interface JsonLine {
   batchId: number;
@@ -61,25 +60,8 @@ function parseLines(stdout: string): JsonLine[] {
     .map((l) => JSON.parse(l) as JsonLine);
 }
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'structured-rx-cli-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-/** Writes a file whole (through a hidden name the source skips, then a rename) with the given modification time. */
-function writeEvents(dir: string, name: string, events: readonly Record<string, unknown>[], mtimeSec: number): void {
-  const hidden = path.join(dir, `.${name}.tmp`);
-  writeFileSync(hidden, events.map((e) => JSON.stringify(e) + '\n').join(''));
-  utimesSync(hidden, mtimeSec, mtimeSec);
-  renameSync(hidden, path.join(dir, name));
-}
-
 beforeAll(() => ensureBuilt());
-afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => removeTempDirs());
 
 describe('--json over the bundled dataset', () => {
   let lines: JsonLine[];

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -10,6 +11,33 @@ export const EVENTS = path.join(ROOT, 'datasets', 'events');
 export function ensureBuilt(): void {
   if (existsSync(MAIN)) return;
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Temporary directories; a test file removes them with {@link removeTempDirs} in its afterAll. */
+const tempDirs: string[] = [];
+
+/** A new empty temporary directory. */
+export function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'structured-rx-cli-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Writes a file of JSON lines whole (through a hidden name the source skips, then a rename) with the given modification time. */
+export function writeEvents(dir: string, name: string, events: readonly Record<string, unknown>[], mtimeSec: number): void {
+  writeLines(dir, name, events.map((e) => JSON.stringify(e)), mtimeSec);
+}
+
+/** {@link writeEvents} with the lines as text (for lines that are not JSON). */
+export function writeLines(dir: string, name: string, lines: readonly string[], mtimeSec: number): void {
+  const hidden = path.join(dir, `.${name}.tmp`);
+  writeFileSync(hidden, lines.map((l) => l + '\n').join(''));
+  utimesSync(hidden, mtimeSec, mtimeSec);
+  renameSync(hidden, path.join(dir, name));
 }
 
 export interface Finished {
