@@ -1,5 +1,5 @@
 import { isWindow, type ColumnType } from '../schema.js';
-import type { TriggerResult } from './pipeline.js';
+import { lateInputRows, stateRows, type TriggerResult } from './pipeline.js';
 import { isoTime } from '../progress.js';
 
 /** One `--json` line: a trigger, with the rows its sink received. Timestamps are ISO-8601 UTC strings. */
@@ -7,6 +7,16 @@ export interface JsonTriggerLine {
   readonly batchId: number;
   readonly files: readonly string[];
   readonly numInputRows: number;
+  /** The watermark this trigger ran with (rows whose window ended at or before it were late), or null without `--watermark`. */
+  readonly watermark: string | null;
+  /** Input rows dropped as late in this trigger. */
+  readonly lateRows: number;
+  /** Rows (one per group and window) in the query's state after this trigger. */
+  readonly stateRows: number;
+  /** Lines of this trigger's files that did not match the schema (kept with nulls, as Spark's PERMISSIVE mode). */
+  readonly malformedRows: number;
+  /** Rows removed before counting, by reason (`nullEventTime`: no event time, so no window). */
+  readonly droppedRows: Readonly<Record<string, number>>;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
   /** With `--sql`: each statement's result over the table after this trigger (or its error). */
   readonly sql?: readonly ({ readonly statement: string; readonly rows: readonly Record<string, unknown>[] } | { readonly statement: string; readonly error: string })[];
@@ -30,6 +40,11 @@ export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, Colum
     batchId: t.progress.batchId,
     files: t.progress.sources[0]?.inputs ?? [],
     numInputRows: t.progress.numInputRows,
+    watermark: t.progress.eventTime.watermark ?? null,
+    lateRows: lateInputRows(t.progress),
+    stateRows: stateRows(t.progress),
+    malformedRows: t.progress.numMalformedRows,
+    droppedRows: t.progress.droppedRows,
     rows: t.rows.map((r) => jsonRow(r, schema)),
     ...(withSql
       ? {

@@ -7,13 +7,20 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseTrigger, throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
-import { durationMs } from '../duration.js';
+import { withWatermark } from '../../operators/withWatermark.js';
+import { durationMs, parseDurationMs } from '../duration.js';
 import { parseSchema, type Schema } from '../schema.js';
 import { prepareSql, type PreparedSql } from '../sql/index.js';
 import { StructuredRxError } from '../errors.js';
 import { CliUsageError, checkFlag, flagValueError, sqlFlagError } from './errors.js';
 
-export type CliOutputMode = 'complete' | 'update';
+export type CliOutputMode = 'append' | 'complete' | 'update';
+
+/** A duration as typed (for titles and the library) and in ms. */
+export interface TypedDuration {
+  readonly text: string;
+  readonly ms: number;
+}
 
 /** The parsed command line. Durations are in milliseconds; `dir` is absolute. */
 export interface CliOptions {
@@ -34,6 +41,10 @@ export interface CliOptions {
   readonly maxFilesPerTrigger: number;
   readonly latestFirst: boolean;
   readonly outputMode: CliOutputMode;
+  /** `--watermark`: the delay of a watermark on the time column; undefined without one. */
+  readonly watermark: TypedDuration | undefined;
+  /** `--no-data-batches`: run a batch without new files when the watermark moved (Spark's noDataMicroBatches). */
+  readonly noDataBatches: boolean;
   /** The trigger asked for; undefined when `--trigger` was not given (the command then chooses). */
   readonly trigger: TriggerSpec | undefined;
   readonly watch: boolean;
@@ -62,6 +73,7 @@ export const DEFAULTS = {
   groupBy: 'action',
   maxFilesPerTrigger: '1',
   outputMode: 'complete',
+  noDataBatches: 'true',
   queryName: 'counts',
 } as const;
 
@@ -75,6 +87,9 @@ interface RawFlags {
   maxFilesPerTrigger: number;
   latestFirst?: boolean;
   outputMode: CliOutputMode;
+  watermark?: TypedDuration;
+  /** `--no-data-batches`: commander names a `--no-` flag's value without the `no-`. */
+  dataBatches: boolean;
   trigger?: TriggerSpec;
   watch?: boolean;
   queryName: string;
@@ -106,9 +121,20 @@ const parseMaxFiles = flagParser('--max-files-per-trigger', (raw) => {
   return n;
 });
 const parseOutputMode = flagParser('--output-mode', (raw): CliOutputMode => {
-  if (raw !== 'complete' && raw !== 'update') throw flagValueError('--output-mode', raw, 'complete or update');
+  if (raw !== 'append' && raw !== 'complete' && raw !== 'update') throw flagValueError('--output-mode', raw, 'append, update or complete');
   return raw;
 });
+const parseWatermarkFlag = flagParser('--watermark', (raw): TypedDuration => {
+  withWatermark(DEFAULTS.timeColumn, raw); // the operator is the judge of the delays it accepts
+  return { text: raw, ms: parseDurationMs(raw) ?? 0 };
+});
+const parseBooleanFlag = (flag: string): ((raw: string) => boolean) =>
+  flagParser(flag, (raw) => {
+    const text = raw.trim().toLowerCase();
+    if (text !== 'true' && text !== 'false') throw flagValueError(flag, raw, 'true or false');
+    return text === 'true';
+  });
+const parseNoDataBatches = parseBooleanFlag('--no-data-batches');
 const parseColumns = flagParser('--group-by', (raw) => {
   const cols = raw.split(',').map((c) => c.trim());
   if (cols.some((c) => c === '')) throw flagValueError('--group-by', raw, 'comma-separated column names, none empty');
@@ -158,7 +184,29 @@ function declareFlags(context: CommandContext): Command {
     .addOption(valueOption('--group-by <columns>', 'comma-separated grouping columns (the window is grouped on too)', parseColumns, DEFAULTS.groupBy))
     .addOption(valueOption('--max-files-per-trigger <n>', 'files per micro-batch: a positive whole number, or "all"', parseMaxFiles, DEFAULTS.maxFilesPerTrigger))
     .option('--latest-first', 'take the newest files first')
-    .addOption(valueOption('--output-mode <mode>', 'complete (the whole table each trigger) or update (changed rows)', parseOutputMode, DEFAULTS.outputMode))
+    .addOption(
+      valueOption(
+        '--output-mode <mode>',
+        'complete (the whole table each trigger), update (changed rows) or append (each window once, when the watermark passes its end; needs --watermark)',
+        parseOutputMode,
+        DEFAULTS.outputMode,
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--watermark <delay>',
+        'a watermark on the time column: the latest event time seen minus this delay, e.g. "10 minutes". In append and update mode, rows whose window ended at or before it are dropped as late and closed windows leave the state (default: none)',
+        parseWatermarkFlag,
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--no-data-batches <bool>',
+        'true or false: run a trigger without new files when the watermark moved, so closed windows are emitted and evicted at once rather than with the next files',
+        parseNoDataBatches,
+        DEFAULTS.noDataBatches,
+      ),
+    )
     .addOption(
       valueOption(
         '--trigger <trigger>',
@@ -177,20 +225,22 @@ function declareFlags(context: CommandContext): Command {
         .argParser(collectSql)
         .default([], 'none'),
     )
-    // New flags go here (watermark, sliding and session windows, aggregates, --sql, checkpoints,
+    // New flags go here (sliding and session windows, aggregates, checkpoints,
     // bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
-    // printed at the end (such as --sql results) plug into extraReports in report.ts.
+    // printed at the end (such as --sql results) plug into finalReports in report.ts.
     .addHelpText(
       'after',
       '\nOutput:\n' +
         '  In a terminal: a progress bar and a chart of the timeline, redrawn after each trigger, then the\n' +
         '  totals per group and the timeline table. Piped: the two tables as plain text. With --json:\n' +
-        '  {"batchId","files","numInputRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql\n' +
-        '  each line also has "sql":[{"statement","rows"}]. --sql results replace the default tables.\n' +
+        '  {"batchId","files","numInputRows","watermark","lateRows","stateRows","malformedRows",\n' +
+        '  "droppedRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql each line also has\n' +
+        '  "sql":[{"statement","rows"}]. --sql results replace the default tables.\n' +
         '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed or DIR cannot be read, 2 bad flags.\n' +
         '\nExamples:\n' +
         '  structured-rx                                   the notebook\'s query over the bundled dataset\n' +
         '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
+        '  structured-rx ./logs --window "10 minutes" --watermark "5 minutes" --output-mode append\n' +
         '  structured-rx ./incoming --watch --trigger "5 seconds"\n' +
         '  structured-rx --sql \'select action, sum(count) as total_count from counts group by action order by action\'\n',
     )
@@ -231,6 +281,8 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     maxFilesPerTrigger: flags.maxFilesPerTrigger,
     latestFirst: flags.latestFirst === true,
     outputMode: flags.outputMode,
+    watermark: flags.watermark,
+    noDataBatches: flags.dataBatches,
     trigger: flags.trigger,
     watch: flags.watch === true,
     queryName: flags.queryName,
@@ -294,4 +346,5 @@ export const FLAG_OF_LIBRARY_OPTION: Readonly<Record<string, string>> = {
   'throttleFiles.maxFilesPerTrigger': '--max-files-per-trigger',
   'throttleFiles.trigger': '--trigger',
   'toMemoryTable.outputMode': '--output-mode',
+  'withWatermark.delayThreshold': '--watermark',
 };

@@ -4,12 +4,13 @@ import { groupCount } from '../../operators/groupCount.js';
 import { readJsonFiles } from '../../operators/readJsonFiles.js';
 import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
 import { tumblingWindow } from '../../operators/tumblingWindow.js';
+import { withWatermark } from '../../operators/withWatermark.js';
 import { Catalog } from '../catalog.js';
-import { InvalidArgumentError, StructuredRxError } from '../errors.js';
+import { AnalysisError, InvalidArgumentError, StructuredRxError } from '../errors.js';
 import type { BatchProgress } from '../progress.js';
 import { startQuery, type StreamingQuery } from '../query.js';
 import { schemaTypes, type ColumnType } from '../schema.js';
-import { flagValueError, sqlFlagError } from './errors.js';
+import { CliUsageError, flagValueError, sqlFlagError } from './errors.js';
 import type { PreparedSql, SqlResult } from '../sql/index.js';
 import { FLAG_OF_LIBRARY_OPTION, type CliOptions } from './options.js';
 import { ResultTable, type ResultRow } from './result.js';
@@ -29,6 +30,16 @@ export interface TriggerResult {
   readonly progress: BatchProgress;
   readonly rows: readonly ResultRow[];
   readonly sql: readonly SqlOutcome[];
+}
+
+/** Input rows the query's stateful operator dropped as late in one trigger (their window had already closed). */
+export function lateInputRows(progress: BatchProgress): number {
+  return progress.stateOperators.reduce((n, s) => n + s.numLateInputRows, 0);
+}
+
+/** Rows (groups and windows) the query keeps in its state store after one trigger. */
+export function stateRows(progress: BatchProgress): number {
+  return progress.stateOperators.reduce((n, s) => n + s.numRowsTotal, 0);
 }
 
 /** Runs the `--sql` statements over the catalog's current snapshot; a failing one is reported, never thrown. */
@@ -54,12 +65,14 @@ export interface RunningQuery {
 
 /**
  * Starts the notebook's query as the options describe:
- * `readJsonFiles → throttleFiles → tumblingWindow → groupCount → toMemoryTable`. The memory
- * table `--query-name` lives in a {@link Catalog} (replaced in complete mode, the changed rows
- * appended in update mode, as Spark's memory sink); after each trigger the command's
- * {@link ResultTable} is updated and `onTrigger` gets the trigger's progress and rows.
+ * `readJsonFiles → throttleFiles → [withWatermark →] tumblingWindow → groupCount → toMemoryTable`.
+ * The memory table `--query-name` lives in a {@link Catalog} (replaced in complete mode; the
+ * changed rows, or in append mode the closed windows, appended otherwise, as Spark's memory
+ * sink); after each trigger the command's {@link ResultTable} is updated and `onTrigger` gets
+ * the trigger's progress and rows.
  *
- * Throws `CliUsageError` naming the flag when the library refuses a value.
+ * Throws `CliUsageError` naming the flag when the library refuses a value, or the flags when it
+ * refuses their combination (append without a watermark).
  */
 export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigger: (t: TriggerResult) => void): RunningQuery {
   const catalog = new Catalog();
@@ -93,16 +106,17 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
     // column was checked to be a TIMESTAMP column, whose values are epoch ms or null.
     type Event = Readonly<Record<string, number | null>>;
     const batches$ = events$.pipe(throttleFiles(options.maxFilesPerTrigger, { trigger }));
-    const windowed$ = (batches$ as unknown as Observable<{ readonly rows: readonly Event[] }>).pipe(
-      tumblingWindow(options.timeColumn, options.windowMs, { startTime: options.startTimeMs }),
-    );
+    const events = batches$ as unknown as Observable<{ readonly rows: readonly Event[] }>;
+    // --watermark: Spark's withWatermark on the time column, before the window (which carries it on).
+    const timed$ = options.watermark === undefined ? events : events.pipe(withWatermark(options.timeColumn, options.watermark.text));
+    const windowed$ = timed$.pipe(tumblingWindow(options.timeColumn, options.windowMs, { startTime: options.startTimeMs }));
     // groupCount's rows are the grouping columns, `window` and `count`: a ResultRow.
     const counted$ = windowed$.pipe(groupCount(...options.groupBy, 'window')) as unknown as Observable<{ readonly rows: readonly ResultRow[] }>;
     const sink$ = counted$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }));
-    const query = startQuery(sink$, { name: options.queryName });
+    const query = startQuery(sink$, { name: options.queryName, noDataMicroBatches: options.noDataBatches });
     query.progress.subscribe((progress) => {
       // What the sink received this trigger: the whole table (complete), or the rows it
-      // appended at the end (update, append).
+      // appended at the end (the changed groups in update, the closed windows in append).
       const table = (catalog.table<ResultRow>(options.queryName)?.rows ?? []) as readonly ResultRow[];
       const rows = options.outputMode === 'complete' ? table : table.slice(table.length - progress.sink.numOutputRows);
       result.apply(rows, options.outputMode);
@@ -114,6 +128,17 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
       const flag = FLAG_OF_LIBRARY_OPTION[`${e.operator}.${e.option}`];
       if (flag !== undefined) throw flagValueError(flag, typeof e.value === 'string' ? e.value : String(e.value), e.expected);
     }
+    // The library refuses append over an aggregation without a watermark when the sink is composed.
+    if (e instanceof AnalysisError && options.outputMode === 'append' && options.watermark === undefined) throw appendWithoutWatermark();
     throw e;
   }
+}
+
+/** `--output-mode append` without `--watermark`, in the command's words. */
+function appendWithoutWatermark(): CliUsageError {
+  return new CliUsageError(
+    '--output-mode append needs --watermark: append emits each window once the watermark passes its end; add one (e.g. --watermark "10 minutes") or use --output-mode complete or update',
+    '--output-mode',
+    'append',
+  );
 }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { groupKey } from '../state-store.js';
 import type { Window } from '../schema.js';
+import type { CliOutputMode } from './options.js';
 
 /** A row of the command's result table: the grouping columns, `window` and `count`. */
 export type ResultRow = Readonly<Record<string, unknown>> & { readonly window: Window; readonly count: number };
@@ -8,7 +9,9 @@ export type ResultRow = Readonly<Record<string, unknown>> & { readonly window: W
 /**
  * The query's current result table, kept by the command for its chart and final tables. In
  * `complete` mode each trigger replaces it; in `update` mode each trigger's changed rows replace
- * their groups' rows (the table Spark's update mode describes: one row per group, latest value).
+ * their groups' rows (the table Spark's update mode describes: one row per group, latest value);
+ * in `append` mode each trigger's rows are added (each group and window comes once, final, when
+ * the watermark has passed the window's end).
  */
 export class ResultTable {
   private readonly rowsByGroup = new Map<string, ResultRow>();
@@ -16,7 +19,7 @@ export class ResultTable {
   constructor(private readonly groupColumns: readonly string[]) {}
 
   /** Applies what the sink received in one trigger. */
-  apply(rows: readonly ResultRow[], mode: 'complete' | 'update'): void {
+  apply(rows: readonly ResultRow[], mode: CliOutputMode): void {
     if (mode === 'complete') this.rowsByGroup.clear();
     for (const row of rows) this.rowsByGroup.set(this.keyOf(row), row);
   }

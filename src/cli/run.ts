@@ -5,7 +5,7 @@ import { StreamingQueryException } from '../query.js';
 import { CliInputError, CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
 import { jsonLine } from './json-output.js';
 import { parseCommandLine, type CliOptions, type CommandContext } from './options.js';
-import { PACED_TRIGGER, startCliQuery, type RunningQuery, type TriggerResult } from './pipeline.js';
+import { PACED_TRIGGER, lateInputRows, startCliQuery, type RunningQuery, type TriggerResult } from './pipeline.js';
 import { finalReports, renderReport } from './report.js';
 import { TerminalView, type RunState } from './terminal-view.js';
 
@@ -76,6 +76,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   let triggers = 0;
   let files = 0;
   let rows = 0;
+  let lateRows = 0;
 
   const write = (s: string): void => {
     if (!outputClosed) stdout.write(s);
@@ -84,6 +85,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     triggers++;
     files += (t.progress.sources[0]?.inputs.length ?? 0);
     rows += t.progress.numInputRows;
+    lateRows += lateInputRows(t.progress);
     if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}, options.sql.length > 0) + '\n');
     else if (view !== undefined && running !== undefined) view.onTrigger(t, running.query);
   };
@@ -149,8 +151,9 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   }
   if (style !== 'json' && !outputClosed) {
     const how = stoppedBySignal ? 'stopped' : 'finished';
+    const late = lateRows > 0 ? `, ${lateRows} late row${lateRows === 1 ? '' : 's'} dropped` : '';
     write(
-      `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows.\n\n`,
+      `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows${late}.\n\n`,
     );
     const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema });
     write(reports.map(renderReport).join('\n'));

@@ -8,8 +8,16 @@ interface JsonLine {
   batchId: number;
   files: string[];
   numInputRows: number;
+  watermark: string | null;
+  lateRows: number;
+  stateRows: number;
+  malformedRows: number;
+  droppedRows: Record<string, number>;
   rows: Record<string, unknown>[];
 }
+
+/** The keys of a --json line without --sql, in order. */
+const JSON_KEYS = ['batchId', 'files', 'numInputRows', 'watermark', 'lateRows', 'stateRows', 'malformedRows', 'droppedRows', 'rows'];
 
 const HOUR = 3_600_000;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -83,7 +91,10 @@ describe('--json over the bundled dataset', () => {
     for (const l of lines) {
       expect(l.files).toHaveLength(1);
       expect(l.numInputRows).toBe(2000);
-      expect(Object.keys(l)).toEqual(['batchId', 'files', 'numInputRows', 'rows']);
+      expect(Object.keys(l)).toEqual(JSON_KEYS);
+      // No watermark, nothing late, every line well-formed and timed; the state holds every group.
+      expect([l.watermark, l.lateRows, l.malformedRows, l.droppedRows]).toEqual([null, 0, 0, {}]);
+      expect(l.stateRows).toBeGreaterThan(0);
     }
     expect(new Set(lines.flatMap((l) => l.files)).size).toBe(50);
     expect(lines[0]?.files).toEqual(['file-0.json']);
@@ -282,7 +293,15 @@ describe('user mistakes: one line on stderr, no stack trace, non-zero exit', () 
   const cases: [string[], number, string][] = [
     [['--max-files-per-trigger', '0'], 2, 'structured-rx: invalid --max-files-per-trigger "0": expected a positive whole number of files (or Infinity)'],
     [['--window', 'soon'], 2, `structured-rx: invalid --window "soon": expected a duration such as '1 hour', '10 minutes' or a number of milliseconds`],
-    [['--output-mode', 'append'], 2, 'structured-rx: invalid --output-mode "append": expected complete or update'],
+    [['--output-mode', 'sometimes'], 2, 'structured-rx: invalid --output-mode "sometimes": expected append, update or complete'],
+    [
+      ['--output-mode', 'append'],
+      2,
+      'structured-rx: --output-mode append needs --watermark: append emits each window once the watermark passes its end; add one (e.g. --watermark "10 minutes") or use --output-mode complete or update',
+    ],
+    [['--watermark', 'soon'], 2, `structured-rx: invalid --watermark "soon": expected a duration such as '10 minutes' (Unable to parse time delay 'soon')`],
+    [['--watermark', '-5 minutes'], 2, 'structured-rx: invalid --watermark "-5 minutes": expected a duration that is not negative (delay threshold (-5 minutes) should not be negative)'],
+    [['--no-data-batches', 'maybe'], 2, 'structured-rx: invalid --no-data-batches "maybe": expected true or false'],
     [['--group-by', 'action,user'], 2, 'structured-rx: invalid --group-by "action,user": expected columns of the schema (time, action); there is no "user"'],
     [['--time-column', 'action'], 2, 'structured-rx: invalid --time-column "action": expected a TIMESTAMP column; action is STRING'],
     [['--start-time', '2 hours'], 2, 'structured-rx: invalid --start-time "2 hours": expected an offset smaller than the window (1 hour)'],
@@ -309,7 +328,7 @@ describe('--help and --version', () => {
   it('--help documents every flag', async () => {
     const r = await runCommand(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--max-files-per-trigger', '--latest-first', '--output-mode', '--trigger', '--watch', '--query-name', '--json', '--help', '--version']) {
+    for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--max-files-per-trigger', '--latest-first', '--output-mode', '--watermark', '--no-data-batches', '--trigger', '--watch', '--query-name', '--json', '--help', '--version']) {
       expect(r.stdout).toContain(flag);
     }
     // docs/cli.md shows the same help text.
