@@ -1,10 +1,11 @@
 import cliProgress from 'cli-progress';
+import { END_OF_TIME_MS } from '../engine/driver.js';
 import type { StreamingQuery } from '../query.js';
 import { chartLineCount, renderTimelineChart, visibleLength } from './chart.js';
 import type { CliOptions } from './options.js';
-import type { SqlOutcome, TriggerResult } from './pipeline.js';
+import { lateInputRows, stateRows, type SqlOutcome, type TriggerResult } from './pipeline.js';
 import { renderReport, sqlReport } from './report.js';
-import type { ResultTable } from './result.js';
+import { formatWindowTime, type ResultTable } from './result.js';
 
 /** How the run ended, as the progress bar says it. */
 export type RunState = 'active' | 'done' | 'stopped' | 'failed';
@@ -20,9 +21,10 @@ export interface TerminalViewOptions {
 const CSI = '\x1b[';
 
 /**
- * The interactive view, drawn on stdout when it is a terminal: a header, the timeline chart of
- * the result table (redrawn in place after each trigger), and a cli-progress bar with the
- * query's state, files done / files known, rows per second, the batch id and the elapsed time.
+ * The interactive view, drawn on stdout when it is a terminal: a header, with `--watermark` a
+ * line with the watermark, the rows dropped as late so far and the rows in state, the timeline
+ * chart of the result table (redrawn in place after each trigger), and a cli-progress bar with
+ * the query's state, files done / files known, rows per second, the batch id and the elapsed time.
  */
 export class TerminalView {
   private readonly bar: cliProgress.SingleBar;
@@ -31,6 +33,7 @@ export class TerminalView {
   private frameLines = 0;
   private filesDone = 0;
   private rowsDone = 0;
+  private lateRowsDone = 0;
   private lastTrigger: TriggerResult | undefined;
   private refresh: ReturnType<typeof setInterval> | undefined;
 
@@ -41,7 +44,7 @@ export class TerminalView {
     const out = options.out;
     this.columns = out.columns > 0 ? out.columns : 80;
     const rows = out.rows > 0 ? out.rows : 24;
-    this.chartHeight = Math.max(4, Math.min(14, rows - 10));
+    this.chartHeight = Math.max(4, Math.min(14, rows - 10 - this.watermarkLines));
     this.bar = new cliProgress.SingleBar({
       stream: out,
       format: '{state} ▕{bar}▏ {value}/{total} files │ {rate} rows/s │ batch {batch} │ {duration_formatted}',
@@ -58,7 +61,7 @@ export class TerminalView {
 
   /** Draws the first frame and starts the bar. */
   start(query: StreamingQuery): void {
-    this.write(this.frame('active').join('\n') + '\n');
+    this.write(this.frame('active', query).join('\n') + '\n');
     this.bar.start(Math.max(1, query.inputsKnown ?? 0), 0, this.payload('active'));
     // Files can be listed between triggers (--watch): keep "files known" current.
     this.refresh = setInterval(() => this.bar.setTotal(Math.max(1, query.inputsKnown ?? 0, this.filesDone)), 250);
@@ -70,6 +73,7 @@ export class TerminalView {
     this.lastTrigger = t;
     this.filesDone += (t.progress.sources[0]?.inputs.length ?? 0);
     this.rowsDone += t.progress.numInputRows;
+    this.lateRowsDone += lateInputRows(t.progress);
     this.redraw('active', query);
   }
 
@@ -88,16 +92,21 @@ export class TerminalView {
     return this.rowsDone;
   }
 
+  /** The watermark line is drawn only when the query has a watermark. */
+  private get watermarkLines(): number {
+    return this.options.cli.watermark === undefined ? 0 : 1;
+  }
+
   private redraw(state: RunState, query: StreamingQuery): void {
     // Back to the top of the frame and overwrite it line by line (erasing each line's rest; the
     // frame always has the same number of lines), then the bar below redraws itself.
-    this.write(`\r${CSI}${this.frameLines}A` + this.frame(state).map((l) => l + `${CSI}K`).join('\n') + '\n');
+    this.write(`\r${CSI}${this.frameLines}A` + this.frame(state, query).map((l) => l + `${CSI}K`).join('\n') + '\n');
     this.bar.setTotal(Math.max(1, query.inputsKnown ?? 0, this.filesDone));
     this.bar.update(this.filesDone, this.payload(state));
     this.bar.render();
   }
 
-  private frame(state: RunState): string[] {
+  private frame(state: RunState, query: StreamingQuery): string[] {
     const { cli, dirLabel } = this.options;
     const header = `structured-rx · ${cli.queryName} [${state}] · ${cli.outputMode} · ${cli.windowText} windows by ${cli.groupBy.join(', ')}`;
     const t = this.lastTrigger;
@@ -116,9 +125,18 @@ export class TerminalView {
             windowText: cli.windowText,
             color: this.options.color,
           });
-    const lines = [this.fit(header), this.fit(detail), ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
-    this.frameLines = 2 + chartLineCount(this.chartHeight);
+    const watermark = cli.watermark === undefined ? [] : [this.fit(this.watermarkLine(cli.watermark.text, query.watermarkMs))];
+    const lines = [this.fit(header), this.fit(detail), ...watermark, ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
+    this.frameLines = 2 + this.watermarkLines + chartLineCount(this.chartHeight);
     return lines;
+  }
+
+  /** "watermark Jan-15 09:11 (delay 5 minutes) · 1 late row dropped · 3 state rows"; times in UTC, as the chart's. */
+  private watermarkLine(delayText: string, watermarkMs: number): string {
+    const at = watermarkMs >= END_OF_TIME_MS ? 'end of input' : watermarkMs > 0 ? formatWindowTime(watermarkMs) : 'none yet';
+    const state = this.lastTrigger === undefined ? 0 : stateRows(this.lastTrigger.progress);
+    const late = this.lateRowsDone;
+    return `watermark ${at} (delay ${delayText}) · ${late} late row${late === 1 ? '' : 's'} dropped · ${state} state row${state === 1 ? '' : 's'}`;
   }
 
   private payload(state: RunState): Record<string, string | number> {

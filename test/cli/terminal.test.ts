@@ -1,7 +1,7 @@
 // Runs the built command inside a pseudo-terminal (util-linux `script`) over the bundled
 // dataset with default options, rebuilds the screen from what it wrote, and checks the progress
 // bar, the chart and the final tables.
-import { ensureBuilt, hasScript, renderScreen, runInTerminal } from './helpers.js';
+import { ensureBuilt, hasScript, removeTempDirs, renderScreen, runInTerminal, tempDir, writeEvents } from './helpers.js';
 
 const COLUMNS = 80;
 
@@ -29,6 +29,7 @@ describe('in a terminal', () => {
 
   it('draws the frame in place: one header, one chart and one bar on the final screen', () => {
     expect(screen.filter((l) => l.startsWith('structured-rx · counts'))).toEqual(['structured-rx · counts [done] · complete · 1 hour windows by action']);
+    expect(screen.filter((l) => l.startsWith('watermark'))).toEqual([]); // only with --watermark
     expect(screen.filter((l) => l.includes('files │'))).toHaveLength(1);
   });
 
@@ -56,5 +57,33 @@ describe('in a terminal', () => {
     expect(text).toContain(['action  total_count', '------  -----------', 'Close         50000', 'Open          50000'].join('\n'));
     expect(text).toContain(['action  time          count', '------  ------------  -----', 'Close   Jul-26 03:00      9', 'Open    Jul-26 03:00    236'].join('\n'));
     expect(screen[screen.length - 1] === '' ? screen[screen.length - 2] : screen[screen.length - 1]).toBe('Close   Jul-28 11:00      1');
+  });
+});
+
+describe('in a terminal, with --watermark', () => {
+  afterAll(() => removeTempDirs());
+
+  it('shows the watermark (UTC), the rows dropped as late so far and the rows in state, under the header', async () => {
+    if (!hasScript()) throw new Error('this test needs `script` from util-linux');
+    const dir = tempDir();
+    const at = (minutes: number): number => Date.UTC(2024, 0, 15, 9, minutes) / 1000;
+    writeEvents(dir, 'a.json', [{ ts: at(1), kind: 'view' }, { ts: at(2), kind: 'buy' }], 1_700_000_000);
+    writeEvents(dir, 'b.json', [{ ts: at(16), kind: 'view' }], 1_700_000_001);
+    writeEvents(dir, 'c.json', [{ ts: at(3), kind: 'view' }, { ts: at(18), kind: 'view' }], 1_700_000_002); // 09:03 is late
+    const flags = `--schema "ts TIMESTAMP, kind STRING" --time-column ts --window "10 minutes" --group-by kind --watermark "5 minutes" --output-mode append`;
+    const { raw, code } = await runInTerminal(`"${dir}" ${flags}`, COLUMNS, 24);
+    expect(code).toBe(0);
+    const screen = renderScreen(raw, COLUMNS);
+    expect(raw).toContain('watermark none yet (delay 5 minutes) · 0 late rows dropped · 0 state rows');
+    const top = screen.findIndex((l) => l.startsWith('structured-rx · counts'));
+    expect(screen.slice(top, top + 3)).toEqual([
+      'structured-rx · counts [done] · append · 10 minutes windows by kind',
+      'batch 4: no files, 0 rows · ' + dir,
+      'watermark Jan-15 09:13 (delay 5 minutes) · 1 late row dropped · 0 state rows',
+    ]);
+    expect(screen.filter((l) => l.startsWith('watermark'))).toHaveLength(1); // redrawn in place
+    const bar = screen.findIndex((l) => l.includes('files │'));
+    expect(bar - top + 1).toBeLessThanOrEqual(24); // the frame still fits the terminal
+    expect(screen.join('\n')).toContain('Query counts finished: 5 triggers, 3 files, 5 rows, 1 late row dropped.');
   });
 });
