@@ -76,7 +76,9 @@ export class StreamingQuery {
         },
       },
     );
-    this.driver.start();
+    // As Spark's start(), the query begins on its own clock, after this call returns: a
+    // subscriber to `progress` set up right after startQuery sees batch 0.
+    this.driver.scheduler.schedule(() => this.driver.start());
   }
 
   get name(): string | null {

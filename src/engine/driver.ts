@@ -7,6 +7,9 @@ import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StepC
 import { READ_ALL, offsetsEqual, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
 import { StateStoreProvider, type StateStore } from './state-store.js';
 
+/** How many batches the offset and commit logs (and the state stores' deltas) keep, as Spark's `spark.sql.streaming.minBatchesToRetain`. */
+export const BATCHES_TO_RETAIN = 100;
+
 /** The end of event time: the watermark after a finite source's last row (every window is then final). */
 export const END_OF_TIME_MS = 8.64e15;
 
@@ -151,7 +154,7 @@ export class MicroBatchExecution {
         this.stepStore.push(undefined);
         return;
       }
-      const provider = new StateStoreProvider<unknown>(String(this.stateStores.length), s.operator);
+      const provider = new StateStoreProvider<unknown>(String(this.stateStores.length), s.operator, BATCHES_TO_RETAIN);
       this.stateStores.push(provider);
       this.stepStore.push(provider);
     });
@@ -470,6 +473,9 @@ export class MicroBatchExecution {
     this.lastBatchWatermark = watermarkMs;
     this.advanceWatermark(obs);
     this.commitLog.set(batchId, { batchId, nextWatermarkMs: this.watermark });
+    // Spark's minBatchesToRetain: the logs keep the last batches only.
+    this.offsetLog.delete(batchId - BATCHES_TO_RETAIN);
+    this.commitLog.delete(batchId - BATCHES_TO_RETAIN);
     this.nextBatchId = batchId + 1;
     const now = this.scheduler.now();
     const commitMs = now - commitStart;
@@ -486,7 +492,7 @@ export class MicroBatchExecution {
     if (et !== undefined) {
       eventTime.min = isoTime(et.min);
       eventTime.max = isoTime(et.max);
-      eventTime.avg = isoTime(Math.round(et.avg));
+      eventTime.avg = isoTime(Math.trunc(et.avg)); // Spark's ProgressReporter: stats.avg.toLong
     }
     if (this.plan.watermarks.length > 0) eventTime.watermark = isoTime(watermarkMs);
     const progress: StreamingQueryProgress = {

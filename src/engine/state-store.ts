@@ -93,7 +93,7 @@ export interface StateDelta<V> {
  * memory and the deltas of the last `retain` versions; the checkpoint writes them to disk.
  */
 export class StateStoreProvider<V> {
-  private current = new Map<string, V>();
+  private readonly current = new Map<string, V>();
   private versionValue = 0;
   private open: StateStore<V> | undefined;
   private readonly deltas = new Map<number, StateDelta<V>>();
@@ -122,10 +122,9 @@ export class StateStoreProvider<V> {
   commit(store: StateStore<V>): number {
     if (store !== this.open) throw new Error(`state store ${this.operatorId}: commit of a store that is not open`);
     const delta = store.delta();
-    const next = new Map(this.current);
-    for (const k of delta.removes) next.delete(k);
-    for (const [k, v] of delta.puts) next.set(k, v);
-    this.current = next;
+    // Applied in place: the committed map is only read through an open store, and this one is closing.
+    for (const k of delta.removes) this.current.delete(k);
+    for (const [k, v] of delta.puts) this.current.set(k, v);
     this.versionValue = store.version + 1;
     this.deltas.set(this.versionValue, delta);
     this.deltas.delete(this.versionValue - this.retain);
