@@ -281,7 +281,8 @@ export class MicroBatchExecution {
       return;
     }
     const bounded = this.source.isExhausted(this.committed);
-    if (bounded && !this.endOfInputDone && this.plan.watermarks.length > 0 && this.stepStore.some((s) => s !== undefined)) {
+    const endWanted = (): boolean => this.steps.some((s) => s.shouldRunAnotherBatch?.(END_OF_TIME_MS, this.lastBatchWatermark ?? 0, this.outputMode) === true);
+    if (bounded && !this.endOfInputDone && this.plan.watermarks.length > 0 && this.watermark < END_OF_TIME_MS && endWanted()) {
       // A finite source has ended: event time is over, so every window is final (as Flink's
       // end-of-input watermark; Spark's static query gives the same, all groups).
       this.endOfInputDone = true;
