@@ -32,7 +32,7 @@ const query = startQuery(
 await query.awaitTermination();
 const totals = {};
 for (const r of catalog.table('counts').rows) totals[r.action] = (totals[r.action] ?? 0) + r.count;
-const files = query.recentProgress.map((p) => p.files[0]);
+const files = query.recentProgress.map((p) => p.sources[0].inputs[0]);
 console.log(JSON.stringify({ totals, batches: query.recentProgress.length, files, vfs: typeof VirtualFileSystem }));
 `;
 
