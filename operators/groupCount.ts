@@ -49,13 +49,13 @@ function behind(value: unknown, kind: EventTimeKind, watermarkMs: number): boole
  * ```
  *
  * Groups compare by value: null is a group of its own, a window by its bounds. Result rows
- * come in the order their groups were first seen.
+ * come in the order their groups were first seen. With no columns, `groupCount()` is the
+ * global count (Spark's `groupBy().count()`): one row `{ count }`.
  *
  * @example
  * windowed$.pipe(groupCount('action', 'window'))
  */
 export function groupCount<K extends string>(...columns: K[]) {
-  if (columns.length === 0) throw new InvalidArgumentError(OP, 'columns', columns, 'at least one column name');
   for (const c of columns) {
     if (typeof c !== 'string' || c === '') throw new InvalidArgumentError(OP, 'columns', c, 'a column name');
   }

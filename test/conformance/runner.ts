@@ -449,7 +449,7 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       else needs.feature('aggregations other than count(*)', `${fn}(${column})`);
     }
     if (aggs.length > 1) needs.feature('several aggregations in one query', aggs.map((a) => (isObject(a) ? `${String(a['fn'])}(${String(a['column'])})` : '?')).join(' + '));
-    if (groupBy === undefined || groupBy.length === 0) needs.feature('a global aggregation', 'aggregations without groupBy');
+    groupBy ??= []; // a global aggregation: groupCount() with no columns
     countAs = counts[0];
   } else if (groupBy !== undefined) {
     throw new CaseError('groupBy without aggregations');

@@ -169,6 +169,13 @@ describe('one driver per run', () => {
   });
 });
 
+describe('groupCount with no columns', () => {
+  it('is the global count, one row per batch in complete mode', async () => {
+    const out = await lastValueFrom(readJsonFiles('/in', { schema, fileSystem: threeFiles(), watch: false }).pipe(throttleFiles(2), groupCount(), toArray()));
+    expect(out.map((b) => b.rows)).toEqual([[{ count: 4 }], [{ count: 6 }]]);
+  });
+});
+
 describe('the output mode', () => {
   it('is known to every step before the first batch, whichever operator declares it', async () => {
     for (const mode of ['update', 'complete'] as OutputMode[]) {
