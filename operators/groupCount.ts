@@ -98,7 +98,9 @@ export function groupCount<K extends string>(...columns: K[]) {
       const late: LateRow[] = [];
       const lateKeys = new Set<string>();
       const values: unknown[] = new Array<unknown>(columns.length);
-      for (const row of input as Batch<Record<string, unknown>>) {
+      const rows = (input as Batch<Record<string, unknown>>).rows;
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r] as Record<string, unknown>;
         for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as K];
         const key = groupKey(values, objectKeys);
         if (watermarked && keyKind !== undefined) {

@@ -76,7 +76,9 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
               const rows: Windowed<R>[] = [];
               const stats = new EventTimeStatsBuilder();
               let nulls = 0;
-              for (const row of input as Batch<R>) {
+              const inputRows = (input as Batch<R>).rows;
+              for (let i = 0; i < inputRows.length; i++) {
+                const row = inputRows[i] as R;
                 const t = row[timeColumn];
                 if (t === null || t === undefined) {
                   nulls++;

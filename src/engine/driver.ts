@@ -131,6 +131,7 @@ export class MicroBatchExecution {
   private dataAvailable = false;
   private readonly subscriptions = new Set<Subscription>();
   private timer: Subscription | undefined;
+  private timerDelay = 0;
   /** Waiting for the next trigger (a timer, or a push from the source). */
   private idle = false;
   private checkSeq = 0;
@@ -212,7 +213,9 @@ export class MicroBatchExecution {
     if (this.started) return;
     this.started = true;
     const push = this.source.dataAvailable;
-    if (push !== undefined) this.track(push.subscribe({ next: () => this.wake(), error: (e: unknown) => this.fail(e) }));
+    // A push wakes the driver at the end of the source's current emission burst (a 0 ms timer on
+    // the query's clock), so items emitted together can be batched together.
+    if (push !== undefined) this.track(push.subscribe({ next: () => this.wakeSoon(), error: (e: unknown) => this.fail(e) }));
     this.enqueue(() => this.runTrigger());
   }
 
@@ -234,6 +237,13 @@ export class MicroBatchExecution {
     if (!this.idle) return; // starting, or a continuation is queued
     this.clearTimer();
     this.enqueue(() => this.runTrigger());
+  }
+
+  /** As `wake`, but after what runs now (a 0 ms timer), so a burst of pushes makes one trigger. */
+  private wakeSoon(): void {
+    if (this.stopped || this.triggerActive || this.plan.trigger.kind === 'processingTime') return;
+    if (!this.idle || (this.timer !== undefined && this.timerDelay === 0)) return;
+    this.setTimer(0);
   }
 
   /**
@@ -293,6 +303,12 @@ export class MicroBatchExecution {
     this.resolveWaiters(seq);
     if (kind === 'once' || kind === 'availableNow' || bounded) {
       this.complete();
+      return;
+    }
+    if (this.idleWaiters.length > 0 && kind === 'default') {
+      // processAllAvailable() was called while this trigger looked for data: its look may
+      // predate data that is there now, so look again at once instead of at the next poll.
+      this.enqueue(() => this.runTrigger());
       return;
     }
     this.scheduleNextTrigger(triggerStart, false);
@@ -597,6 +613,7 @@ export class MicroBatchExecution {
   private setTimer(delayMs: number): void {
     this.clearTimer();
     this.idle = true;
+    this.timerDelay = delayMs;
     this.timer = this.scheduler.schedule(() => {
       this.timer = undefined;
       this.idle = false;

@@ -1,7 +1,7 @@
 // The engine's own properties: one driver per run, state stores per stateful operator
 // versioned by batch id, the write-ahead offset log and the commit log, the output mode known
 // before the first batch, plain RxJS operators refused at composition, and every progress field.
-import { lastValueFrom, map, of, tap, toArray } from 'rxjs';
+import { delay, lastValueFrom, map, of, tap, toArray, type Observable } from 'rxjs';
 import {
   AnalysisError,
   Catalog,
@@ -19,7 +19,8 @@ import {
   type CheckpointState,
   type OutputMode,
 } from '../../src/index.js';
-import { createTestScheduler, virtualDirectory } from '../../src/testing/index.js';
+import { createTestScheduler, virtualDirectory, VirtualFileSystem } from '../../src/testing/index.js';
+import type { FileStat, StreamFileSystem } from '../../src/index.js';
 
 const schema = 'time TIMESTAMP, action STRING';
 const ev = (s: number, action: string) => ({ time: s, action });
@@ -304,6 +305,40 @@ describe('progress', () => {
       stateOperators: [{ numRowsTotal: 1, numRowsRemoved: 2 }],
       sources: [{ startOffset: { files: 2 }, endOffset: { files: 2 }, inputs: [] }],
       sink: { numOutputRows: 0 },
+    });
+  });
+});
+
+describe('processAllAvailable', () => {
+  it('sees data written while a trigger was already looking (it looks again at once, not at the next poll)', async () => {
+    const vfs = new VirtualFileSystem().mkdir('/in');
+    // Listings take 30 ms of real time; the directory is listed when the listing starts.
+    const slow: StreamFileSystem = {
+      list: (dir: string): Observable<readonly FileStat[]> => vfs.list(dir).pipe(delay(30)),
+      readText: (path: string) => vfs.readText(path),
+    };
+    const catalog = new Catalog();
+    const query = startQuery(
+      readJsonFiles('/in', { schema, fileSystem: slow, pollInterval: '1 hour' }).pipe(groupCount('action'), toMemoryTable('t', { catalog, outputMode: 'complete' })),
+    );
+    await query.processAllAvailable(); // the empty directory: now idle until the hourly poll
+    const first = query.processAllAvailable(); // starts a trigger whose listing is under way ...
+    vfs.write('/in/a.json', [ev(1, 'Open')]); // ... when the file appears
+    const second = query.processAllAvailable();
+    await first;
+    await second;
+    expect(catalog.table('t')?.rows).toEqual([{ action: 'Open', count: 1 }]);
+    await query.stop();
+  });
+});
+
+describe('a push source', () => {
+  it('batches the items it pushes together (one trigger per burst, at most n items per batch)', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot<{ rows: { action: string }[] }>('--(abc)-- 5ms d', { a: { rows: [{ action: 'a' }] }, b: { rows: [{ action: 'b' }] }, c: { rows: [{ action: 'c' }] }, d: { rows: [{ action: 'd' }] } });
+      const sizes$ = source.pipe(throttleFiles(2, { scheduler }), map((b) => `${b.batchId}:${b.rows.map((r) => r.action).join('')}`));
+      expectObservable(sizes$, '^ 20ms !').toBe('--(xy) 8ms z', { x: '0:ab', y: '1:c', z: '2:d' });
     });
   });
 });
