@@ -56,6 +56,7 @@ export const nodeFileSystem: StreamFileSystem = {
   },
 };
 
+/** An error with a Node `code` (checked by shape: errors of `node:fs` may come from another realm, where `instanceof Error` is false). */
 function isErrno(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && 'code' in e;
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string';
 }
