@@ -98,22 +98,23 @@ export function groupCount<K extends string>(...columns: K[]) {
       const late: LateRow[] = [];
       const lateKeys = new Set<string>();
       const values: unknown[] = new Array<unknown>(columns.length);
-      const rows = (input as Batch<Record<string, unknown>>).rows;
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r] as Record<string, unknown>;
-        for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as K];
-        const key = groupKey(values, objectKeys);
-        if (watermarked && keyKind !== undefined) {
-          const et = values[keyIndex];
-          if (behind(et, keyKind, wm)) {
-            late.push({ row, windows: keyKind === 'window' ? [et as Window] : [] });
-            lateKeys.add(key);
-            continue;
+      for (const rows of (input as Batch<Record<string, unknown>>).chunks()) {
+        for (let r = 0; r < rows.length; r++) {
+          const row = rows[r] as Record<string, unknown>;
+          for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as K];
+          const key = groupKey(values, objectKeys);
+          if (watermarked && keyKind !== undefined) {
+            const et = values[keyIndex];
+            if (behind(et, keyKind, wm)) {
+              late.push({ row, windows: keyKind === 'window' ? [et as Window] : [] });
+              lateKeys.add(key);
+              continue;
+            }
           }
+          const p = partial.get(key);
+          if (p === undefined) partial.set(key, { values: values.slice(), count: 1 });
+          else p.count++;
         }
-        const p = partial.get(key);
-        if (p === undefined) partial.set(key, { values: values.slice(), count: 1 });
-        else p.count++;
       }
       const changed: string[] = [];
       for (const [key, p] of partial) {

@@ -1,4 +1,4 @@
-import { Observable, SchedulerLike, catchError, concatMap, defer, from, map, of, reduce, throwError } from 'rxjs';
+import { Observable, SchedulerLike, catchError, concatMap, defer, from, map, of, throwError, toArray } from 'rxjs';
 import { durationMs, type DurationLike } from '../src/duration.js';
 import { pipeline, sourcePlan } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
@@ -227,29 +227,30 @@ class JsonFileSource<R> implements Source<R> {
   getBatch(start: Offset | null, end: Offset): Observable<SourceBatch<R>> {
     return defer(() => {
       const files = this.log.slice(filesOf(start), filesOf(end));
-      if (files.length === 0) return of<SourceBatch<R>>({ rows: Batch.empty(), numMalformedRows: 0, inputs: [] });
-      const init = { parts: [] as Batch<R>[], malformed: 0, inputs: [] as string[] };
+      // The files are read now (I/O); each is parsed when the query's steps reach it, so the
+      // rows of one file become garbage before the next file is parsed.
       return from(files).pipe(
-        concatMap((stat) => this.readOne(stat)),
-        reduce((acc, f) => {
-          acc.parts.push(f.rows);
-          acc.malformed += f.numMalformedRows;
-          acc.inputs.push(f.name);
-          return acc;
-        }, init),
-        map((acc): SourceBatch<R> => ({ rows: Batch.concat(acc.parts), numMalformedRows: acc.malformed, inputs: acc.inputs })),
+        concatMap((stat) =>
+          this.c.fs.readText(stat.path).pipe(
+            catchError((err: unknown) => throwError(() => (err instanceof StructuredRxError ? err : new FileReadError(stat.path, err)))),
+            map((text) => ({ stat, text })),
+          ),
+        ),
+        toArray(),
+        map((texts): SourceBatch<R> => {
+          let malformed = 0;
+          const c = this.c;
+          const rows = Batch.lazy<R>(function* () {
+            for (const { stat, text } of texts) {
+              const parsed = parseJsonLines(text, c.schema, { path: stat.path, mode: c.mode, columnNameOfCorruptRecord: c.corruptColumn });
+              malformed += parsed.numMalformedRows;
+              yield parsed.rows as unknown as R[];
+            }
+          });
+          return { rows, malformedRows: () => malformed, inputs: files.map((f) => f.name) };
+        }),
       );
     });
-  }
-
-  private readOne(stat: FileStat): Observable<{ rows: Batch<R>; numMalformedRows: number; name: string }> {
-    return this.c.fs.readText(stat.path).pipe(
-      catchError((err: unknown) => throwError(() => (err instanceof StructuredRxError ? err : new FileReadError(stat.path, err)))),
-      map((text) => {
-        const parsed = parseJsonLines(text, this.c.schema, { path: stat.path, mode: this.c.mode, columnNameOfCorruptRecord: this.c.corruptColumn });
-        return { rows: Batch.of(parsed.rows as unknown as R[]), numMalformedRows: parsed.numMalformedRows, name: stat.name };
-      }),
-    );
   }
 
   commit(end: Offset): void {

@@ -73,24 +73,25 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
             process: (input, ctx) => {
               const cache = new WindowCache(sizeMs);
               const adder = new ColumnAdder('window');
-              const rows: Windowed<R>[] = [];
-              const stats = new EventTimeStatsBuilder();
-              let nulls = 0;
-              const inputRows = (input as Batch<R>).rows;
-              for (let i = 0; i < inputRows.length; i++) {
-                const row = inputRows[i] as R;
-                const t = row[timeColumn];
-                if (t === null || t === undefined) {
-                  nulls++;
-                  continue;
+              return (input as Batch<R>).mapChunks((chunk) => {
+                const rows: Windowed<R>[] = [];
+                const stats = new EventTimeStatsBuilder();
+                let nulls = 0;
+                for (let i = 0; i < chunk.length; i++) {
+                  const row = chunk[i] as R;
+                  const t = row[timeColumn];
+                  if (t === null || t === undefined) {
+                    nulls++;
+                    continue;
+                  }
+                  stats.add(t);
+                  rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
                 }
-                stats.add(t);
-                rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
-              }
-              const built = stats.build();
-              if (built !== undefined) ctx.reportEventTime(built);
-              ctx.reportDropped('nullEventTime', nulls);
-              return Batch.of(rows);
+                const built = stats.build();
+                if (built !== undefined) ctx.reportEventTime(built);
+                ctx.reportDropped('nullEventTime', nulls);
+                return rows;
+              });
             },
           }),
         },

@@ -69,20 +69,21 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
           operator: OP,
           stateful: false,
           create: () => ({
-            process: (input, ctx) => {
-              const stats = new EventTimeStatsBuilder();
-              for (const row of input) {
-                const v = (row as Record<string, unknown>)[timeColumn];
-                if (typeof v === 'number') stats.add(v);
-                else if (v !== null && typeof v === 'object' && typeof (v as { end?: unknown }).end === 'number') stats.add((v as { end: number }).end);
-              }
-              const built = stats.build();
-              if (built !== undefined) {
-                ctx.reportEventTime(built);
-                ctx.observeEventTime(index, built.max);
-              }
-              return input;
-            },
+            process: (input, ctx) =>
+              input.mapChunks((chunk) => {
+                const stats = new EventTimeStatsBuilder();
+                for (let i = 0; i < chunk.length; i++) {
+                  const v = (chunk[i] as Record<string, unknown>)[timeColumn];
+                  if (typeof v === 'number') stats.add(v);
+                  else if (v !== null && typeof v === 'object' && typeof (v as { end?: unknown }).end === 'number') stats.add((v as { end: number }).end);
+                }
+                const built = stats.build();
+                if (built !== undefined) {
+                  ctx.reportEventTime(built);
+                  ctx.observeEventTime(index, built.max);
+                }
+                return chunk;
+              }),
           }),
         },
         {

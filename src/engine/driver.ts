@@ -1,7 +1,7 @@
 import { asyncScheduler, isObservable, from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AnalysisError } from '../errors.js';
 import { isoTime, type StateOperatorProgress, type StreamingQueryProgress } from '../progress.js';
-import { Batch, type EventTimeStats } from './batch.js';
+import { Batch, EventTimeStatsBuilder, type EventTimeStats } from './batch.js';
 import { outputModeError, resolveOutputMode } from './output-mode.js';
 import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StepContext, StepInstance } from './plan.js';
 import { READ_ALL, offsetsEqual, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
@@ -86,7 +86,9 @@ export interface CheckpointState {
 }
 
 interface Observations {
-  eventTime: EventTimeStats | undefined;
+  /** The event-time statistics of the first step that reported any, merged over its chunks. */
+  eventTime: EventTimeStatsBuilder | undefined;
+  eventTimeStep: number;
   readonly maxEventTime: (number | undefined)[];
   readonly dropped: Map<string, number>;
   readonly late: { rows: LateRow[]; droppedByWatermark: number }[];
@@ -349,7 +351,7 @@ export class MicroBatchExecution {
     // The write-ahead record: what this batch reads and with which watermark, before it runs.
     this.offsetLog.set(batchId, { batchId, startOffset: start, endOffset: isData ? end : start, watermarkMs, timestampMs: triggerStart, isDataBatch: isData });
     if (!isData) {
-      this.execute(batchId, triggerStart, latestMs, 0, start, start, watermarkMs, { rows: Batch.empty(), numMalformedRows: 0, inputs: [] }, false);
+      this.execute(batchId, triggerStart, latestMs, 0, start, start, watermarkMs, { rows: Batch.empty(), malformedRows: () => 0, inputs: [] }, false);
       return;
     }
     const getStart = this.scheduler.now();
@@ -375,7 +377,7 @@ export class MicroBatchExecution {
     isData: boolean,
   ): void {
     const addStart = this.scheduler.now();
-    const obs: Observations = { eventTime: undefined, maxEventTime: this.plan.watermarks.map(() => undefined), dropped: new Map(), late: [] };
+    const obs: Observations = { eventTime: undefined, eventTimeStep: -1, maxEventTime: this.plan.watermarks.map(() => undefined), dropped: new Map(), late: [] };
     const stores: (StateStore<unknown> | undefined)[] = this.stepStore.map((p) => p?.load(batchId));
     let out: Batch<unknown>;
     try {
@@ -384,17 +386,30 @@ export class MicroBatchExecution {
         const step = this.steps[i] as StepInstance;
         const lateSlot = { rows: [] as LateRow[], droppedByWatermark: 0 };
         obs.late[i] = lateSlot;
-        out = step.process(out, this.context(batchId, watermarkMs, isData, stores[i], obs, lateSlot));
+        out = step.process(out, this.context(i, batchId, watermarkMs, isData, stores[i], obs, lateSlot));
       }
     } catch (err) {
       for (const p of this.stateStores) p.abort();
       this.fail(err);
       return;
     }
-    const rows = out.rows;
+    let rows: readonly unknown[];
+    let numInputRows: number;
+    let numMalformedRows: number;
+    try {
+      // The output is read to its end here (lazy steps run now), then the source's counts are final.
+      rows = out.rows;
+      numInputRows = input.rows.drain();
+      numMalformedRows = input.malformedRows();
+    } catch (err) {
+      for (const p of this.stateStores) p.abort();
+      this.fail(err);
+      return;
+    }
+    const counts = { numInputRows, numMalformedRows };
     const finish = (): void => {
       const addBatchMs = this.scheduler.now() - addStart;
-      this.commit(batchId, triggerStart, latestMs, getBatchMs, addBatchMs, start, end, watermarkMs, input, isData, rows, stores, obs);
+      this.commit(batchId, triggerStart, latestMs, getBatchMs, addBatchMs, start, end, watermarkMs, input, counts, isData, rows, stores, obs);
     };
     if (this.sink === undefined) {
       finish();
@@ -419,6 +434,7 @@ export class MicroBatchExecution {
   }
 
   private context(
+    stepIndex: number,
     batchId: number,
     watermarkMs: number,
     isData: boolean,
@@ -434,7 +450,11 @@ export class MicroBatchExecution {
       isDataBatch: isData,
       store,
       reportEventTime: (stats) => {
-        obs.eventTime ??= stats;
+        if (obs.eventTimeStep === -1) {
+          obs.eventTimeStep = stepIndex;
+          obs.eventTime = new EventTimeStatsBuilder();
+        }
+        if (obs.eventTimeStep === stepIndex) obs.eventTime?.merge(stats);
       },
       observeEventTime: (index, maxMs) => {
         const prev = obs.maxEventTime[index];
@@ -460,6 +480,7 @@ export class MicroBatchExecution {
     end: Offset | null,
     watermarkMs: number,
     input: SourceBatch<unknown>,
+    counts: { readonly numInputRows: number; readonly numMalformedRows: number },
     isData: boolean,
     rows: readonly unknown[],
     stores: (StateStore<unknown> | undefined)[],
@@ -497,12 +518,12 @@ export class MicroBatchExecution {
     const now = this.scheduler.now();
     const commitMs = now - commitStart;
 
-    const numInputRows = input.rows.numRows;
+    const numInputRows = counts.numInputRows;
     const inputSec = this.lastTriggerStart === undefined ? Infinity : (triggerStart - this.lastTriggerStart) / 1000;
     this.lastTriggerStart = triggerStart;
     const processedSec = Math.max(1, now - triggerStart) / 1000;
     const inputRate = inputSec > 0 && Number.isFinite(inputSec) ? numInputRows / inputSec : 0;
-    const et = obs.eventTime;
+    const et = obs.eventTime?.build();
     const dropped: Record<string, number> = {};
     for (const [k, v] of obs.dropped) dropped[k] = v;
     const eventTime: { min?: string; max?: string; avg?: string; watermark?: string } = {};
@@ -537,14 +558,14 @@ export class MicroBatchExecution {
         },
       ],
       sink: { description: this.plan.sink?.description ?? 'subscriber', numOutputRows: rows.length },
-      numMalformedRows: input.numMalformedRows,
+      numMalformedRows: counts.numMalformedRows,
       droppedRows: dropped,
     };
     const output: MicroBatch<unknown> = {
       batchId,
       rows,
       numInputRows,
-      numMalformedRows: input.numMalformedRows,
+      numMalformedRows: counts.numMalformedRows,
       isDataBatch: isData,
       watermarkMs,
       timestampMs: triggerStart,

@@ -85,7 +85,7 @@ class ObservableSource<R> implements Source<R> {
         if (typeof b.numMalformedRows === 'number') malformed += b.numMalformedRows;
         if (b.file !== undefined && typeof b.file.name === 'string') inputs.push(b.file.name);
       }
-      return of({ rows: Batch.concat(parts), numMalformedRows: malformed, inputs });
+      return of({ rows: Batch.concat(parts), malformedRows: () => malformed, inputs });
     });
   }
 

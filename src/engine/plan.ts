@@ -49,9 +49,9 @@ export interface StepContext {
   readonly isDataBatch: boolean;
   /** The step's own state store (stateful steps only). */
   readonly store: StateStore<unknown> | undefined;
-  /** Event-time statistics of the batch's rows, for progress (the first step to report wins). */
+  /** Event-time statistics of (a chunk of) the batch's rows, for progress: the first step to report is the one progress shows, its reports merged. */
   reportEventTime(stats: EventTimeStats): void;
-  /** The maximum event time seen by watermark `index` in this batch. */
+  /** The maximum event time seen by watermark `index` in (a chunk of) this batch. */
   observeEventTime(watermarkIndex: number, maxMs: number): void;
   /** Rows a stateless step removed, by reason. */
   reportDropped(reason: string, count: number): void;

@@ -23,9 +23,10 @@ export const READ_ALL: ReadLimit = { kind: 'all' };
 
 /** The rows between two offsets, read by {@link Source.getBatch}. */
 export interface SourceBatch<R> {
+  /** The rows; may be lazy (parsed as the query's steps read them). */
   readonly rows: Batch<R>;
-  /** Input lines that did not fit the schema (kept or dropped according to the parse mode). */
-  readonly numMalformedRows: number;
+  /** Input lines that did not fit the schema (kept or dropped according to the parse mode): final once `rows` has been read. */
+  malformedRows(): number;
   /** What was read, as the source names it (file names for a directory, partitions and ranges for a broker). */
   readonly inputs: readonly string[];
 }
