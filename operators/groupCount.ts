@@ -1,11 +1,11 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch, RowOfBatch } from '../src/batch.js';
 import { Batch } from '../src/engine/batch.js';
-import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, requireColumns, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, OutputMode, Pipeline, StepContext } from '../src/engine/plan.js';
 import type { StateStore } from '../src/engine/state-store.js';
-import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/errors.js';
 import type { ColumnType, Window } from '../src/schema.js';
 import { groupKey } from '../src/state-store.js';
 import { setField } from '../src/with-column.js';
@@ -65,11 +65,7 @@ export function groupCount<K extends string>(...columns: K[]) {
     type Out = CountRow<RowOfBatch<B>, K>;
     const plan = inputPlan(OP, source);
     const types = plan.columns.types;
-    if (types !== undefined) {
-      for (const c of columns) {
-        if (!types.has(c)) throw new AnalysisError(`${OP}: A column or function parameter with name \`${c}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
-      }
-    }
+    requireColumns(OP, plan, columns);
     // The grouping key that carries event time decides both lateness and eviction: Spark's
     // StateStoreSaveExec sees the aggregated rows (keys and buffers), so only an event-time key
     // can be compared with the watermark.

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import { Batch } from '../src/engine/batch.js';
-import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { ColumnsInfo, OutputMode, Pipeline } from '../src/engine/plan.js';
 import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
@@ -73,11 +73,10 @@ export function filterRows<R>(predicate: (row: R) => boolean) {
   return (source: Observable<RowBatch<R>>): Pipeline<MicroBatch<R>> => {
     const plan = inputPlan('filterRows', source);
     return pipeline<MicroBatch<R>>(
-      withStep(plan, {
-        operator: 'filterRows',
-        stateful: false,
-        create: () => ({ process: (input) => (input as Batch<R>).filter((r) => predicate(r) === true) }),
-      }),
+      withStep(
+        plan,
+        statelessStep('filterRows', (input) => (input as Batch<R>).filter((r) => predicate(r) === true)),
+      ),
     );
   };
 }
@@ -94,29 +93,20 @@ export function selectColumns<R, K extends keyof R & string>(...names: K[]) {
   for (const n of names) if (typeof n !== 'string' || n === '') throw new InvalidArgumentError('selectColumns', 'columns', n, 'a column name');
   return (source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Pick<R, K>>> => {
     const plan = inputPlan('selectColumns', source);
+    requireColumns('selectColumns', plan, names);
     const types = plan.columns.types;
-    if (types !== undefined) {
-      for (const n of names) {
-        if (!types.has(n)) throw new AnalysisError(`selectColumns: A column or function parameter with name \`${n}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
-      }
-    }
     const eventTime = new Map([...plan.columns.eventTime].filter(([c]) => (names as string[]).includes(c)));
     const nextTypes = types === undefined ? undefined : new Map(names.map((n) => [n, types.get(n) ?? 'string'] as const));
     return pipeline<MicroBatch<Pick<R, K>>>(
       withStep(
         plan,
-        {
-          operator: 'selectColumns',
-          stateful: false,
-          create: () => ({
-            process: (input) =>
-              input.map((row) => {
-                const out: Record<string, unknown> = {};
-                for (const n of names) setField(out, n, (row as Record<string, unknown>)[n]);
-                return out;
-              }),
+        statelessStep('selectColumns', (input) =>
+          input.map((row) => {
+            const out: Record<string, unknown> = {};
+            for (const n of names) setField(out, n, (row as Record<string, unknown>)[n]);
+            return out;
           }),
-        },
+        ),
         { columns: { types: nextTypes, eventTime } },
       ),
     );

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import { Batch, EventTimeStatsBuilder } from '../src/engine/batch.js';
-import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { Pipeline } from '../src/engine/plan.js';
 import { durationMs, type DurationLike } from '../src/duration.js';
@@ -55,9 +55,7 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
     const plan = inputPlan(OP, source);
     const types = plan.columns.types;
     const type = types?.get(timeColumn);
-    if (types !== undefined && type === undefined) {
-      throw new AnalysisError(`${OP}: A column or function parameter with name \`${timeColumn}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
-    }
+    requireColumns(OP, plan, [timeColumn]);
     if (type !== undefined && type !== 'timestamp') throw new AnalysisError(`${OP}: the window's time column ${timeColumn} must be a timestamp, not ${type}`);
     const nextTypes = types === undefined ? undefined : new Map<string, ColumnType>(types).set('window', 'window');
     const eventTime = new Map(plan.columns.eventTime);
@@ -66,35 +64,29 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
     return pipeline<MicroBatch<Windowed<R>>>(
       withStep(
         plan,
-        {
-          operator: OP,
-          stateful: false,
-          create: () => ({
-            process: (input, ctx) => {
-              const cache = new WindowCache(sizeMs);
-              const adder = new ColumnAdder('window');
-              return (input as Batch<R>).mapChunks((chunk) => {
-                const rows: Windowed<R>[] = [];
-                const stats = new EventTimeStatsBuilder();
-                let nulls = 0;
-                for (let i = 0; i < chunk.length; i++) {
-                  const row = chunk[i] as R;
-                  const t = row[timeColumn];
-                  if (t === null || t === undefined) {
-                    nulls++;
-                    continue;
-                  }
-                  stats.add(t);
-                  rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
-                }
-                const built = stats.build();
-                if (built !== undefined) ctx.reportEventTime(built);
-                ctx.reportDropped('nullEventTime', nulls);
-                return rows;
-              });
-            },
-          }),
-        },
+        statelessStep(OP, (input, ctx) => {
+          const cache = new WindowCache(sizeMs);
+          const adder = new ColumnAdder('window');
+          return (input as Batch<R>).mapChunks((chunk) => {
+            const rows: Windowed<R>[] = [];
+            const stats = new EventTimeStatsBuilder();
+            let nulls = 0;
+            for (let i = 0; i < chunk.length; i++) {
+              const row = chunk[i] as R;
+              const t = row[timeColumn];
+              if (t === null || t === undefined) {
+                nulls++;
+                continue;
+              }
+              stats.add(t);
+              rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
+            }
+            const built = stats.build();
+            if (built !== undefined) ctx.reportEventTime(built);
+            ctx.reportDropped('nullEventTime', nulls);
+            return rows;
+          });
+        }),
         { columns: { types: nextTypes, eventTime } },
       ),
     );

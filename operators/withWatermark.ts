@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import { EventTimeStatsBuilder } from '../src/engine/batch.js';
-import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { LateRowsEvent, Pipeline } from '../src/engine/plan.js';
 import { parseDurationMs, type DurationLike } from '../src/duration.js';
@@ -53,9 +53,7 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
     const plan = inputPlan(OP, source);
     const types = plan.columns.types;
     const type = types?.get(timeColumn);
-    if (types !== undefined && type === undefined) {
-      throw new AnalysisError(`${OP}: A column or function parameter with name \`${timeColumn}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
-    }
+    requireColumns(OP, plan, [timeColumn]);
     if (type !== undefined && type !== 'timestamp' && type !== 'window') {
       throw new AnalysisError(`${OP}: Event time must be defined on a window or a timestamp, but ${timeColumn} is of type ${type}`);
     }
@@ -65,27 +63,22 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
     return pipeline<MicroBatch<R>>(
       withStep(
         plan,
-        {
-          operator: OP,
-          stateful: false,
-          create: () => ({
-            process: (input, ctx) =>
-              input.mapChunks((chunk) => {
-                const stats = new EventTimeStatsBuilder();
-                for (let i = 0; i < chunk.length; i++) {
-                  const v = (chunk[i] as Record<string, unknown>)[timeColumn];
-                  if (typeof v === 'number') stats.add(v);
-                  else if (v !== null && typeof v === 'object' && typeof (v as { end?: unknown }).end === 'number') stats.add((v as { end: number }).end);
-                }
-                const built = stats.build();
-                if (built !== undefined) {
-                  ctx.reportEventTime(built);
-                  ctx.observeEventTime(index, built.max);
-                }
-                return chunk;
-              }),
+        statelessStep(OP, (input, ctx) =>
+          input.mapChunks((chunk) => {
+            const stats = new EventTimeStatsBuilder();
+            for (let i = 0; i < chunk.length; i++) {
+              const v = (chunk[i] as Record<string, unknown>)[timeColumn];
+              if (typeof v === 'number') stats.add(v);
+              else if (v !== null && typeof v === 'object' && typeof (v as { end?: unknown }).end === 'number') stats.add((v as { end: number }).end);
+            }
+            const built = stats.build();
+            if (built !== undefined) {
+              ctx.reportEventTime(built);
+              ctx.observeEventTime(index, built.max);
+            }
+            return chunk;
           }),
-        },
+        ),
         {
           watermarks: [...plan.watermarks, { column: timeColumn, delayMs, ...(onLateRows === undefined ? {} : { onLateRows }) }],
           columns: { types, eventTime },

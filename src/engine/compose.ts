@@ -5,7 +5,8 @@ import type { ColumnType } from '../schema.js';
 import { MicroBatchExecution } from './driver.js';
 import { observableSourceSpec, type BatchLike } from './observable-source.js';
 import { outputModeError, resolveOutputMode } from './output-mode.js';
-import { Pipeline, foreignOperatorError, isDerivedFromPipeline, planOf, type LogicalPlan, type StepSpec } from './plan.js';
+import { Pipeline, foreignOperatorError, isDerivedFromPipeline, planOf, type LogicalPlan, type StepContext, type StepSpec } from './plan.js';
+import type { Batch } from './batch.js';
 import { READ_ALL } from './source.js';
 import { DEFAULT_TRIGGER } from './trigger.js';
 
@@ -71,4 +72,20 @@ export function withStep(plan: LogicalPlan, step: StepSpec, change: Partial<Logi
 export function checkPlan(plan: LogicalPlan): void {
   const err = outputModeError(plan, resolveOutputMode(plan));
   if (err !== undefined) throw err;
+}
+
+/** A stateless step: `process` maps each batch (usually lazily, chunk by chunk). */
+export function statelessStep(operator: string, process: (input: Batch<unknown>, ctx: StepContext) => Batch<unknown>): StepSpec {
+  return { operator, stateful: false, create: () => ({ process }) };
+}
+
+/** Spark's words for a column the plan does not have, with the columns it has. */
+export function requireColumns(operator: string, plan: LogicalPlan, names: readonly string[]): void {
+  const types = plan.columns.types;
+  if (types === undefined) return; // unknown after a user's step: checked when the batch runs
+  for (const name of names) {
+    if (!types.has(name)) {
+      throw new AnalysisError(`${operator}: A column or function parameter with name \`${name}\` cannot be resolved; the columns are ${[...types.keys()].join(', ')}`);
+    }
+  }
 }

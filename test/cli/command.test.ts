@@ -2,19 +2,8 @@
 // a user directory with other flags, --watch with SIGINT, piped plain tables, and user mistakes.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { EVENTS, ROOT, ensureBuilt, removeTempDirs, runCommand, startCommand, tempDir, writeEvents } from './helpers.js';
+import { EVENTS, ROOT, ensureBuilt, removeTempDirs, runCommand, startCommand, tempDir, writeEvents, type JsonLine } from './helpers.js';
 
-interface JsonLine {
-  batchId: number;
-  files: string[];
-  numInputRows: number;
-  watermark: string | null;
-  lateRows: number;
-  stateRows: number;
-  malformedRows: number;
-  droppedRows: Record<string, number>;
-  rows: Record<string, unknown>[];
-}
 
 /** The keys of a --json line without --sql, in order. */
 const JSON_KEYS = ['batchId', 'files', 'numInputRows', 'watermark', 'lateRows', 'stateRows', 'malformedRows', 'droppedRows', 'rows'];

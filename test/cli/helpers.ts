@@ -225,3 +225,16 @@ export function runInTerminal(args: string, columns = 80, rows = 30): Promise<{ 
   });
   return new Promise((resolve) => child.on('close', (code) => resolve({ raw, code })));
 }
+
+/** One `--json` line of the command (see docs/cli.md). */
+export interface JsonLine<Row = Record<string, unknown>> {
+  batchId: number;
+  files: string[];
+  numInputRows: number;
+  watermark: string | null;
+  lateRows: number;
+  stateRows: number;
+  malformedRows: number;
+  droppedRows: Record<string, number>;
+  rows: Row[];
+}

@@ -1,19 +1,9 @@
 // --watermark, --output-mode append and --no-data-batches, spawning the built command over small
 // directories whose 10-minute windows close: which rows come in which trigger, the late rows
 // counted in --json, and when a no-data trigger emits a window.
-import { ensureBuilt, removeTempDirs, runCommand, startCommand, tempDir, writeEvents, writeLines } from './helpers.js';
+import { ensureBuilt, removeTempDirs, runCommand, startCommand, tempDir, writeEvents, writeLines, type JsonLine as Line } from './helpers.js';
 
-interface JsonLine {
-  batchId: number;
-  files: string[];
-  numInputRows: number;
-  watermark: string | null;
-  lateRows: number;
-  stateRows: number;
-  malformedRows: number;
-  droppedRows: Record<string, number>;
-  rows: { kind: string; window: { start: string; end: string }; count: number }[];
-}
+type JsonLine = Line<{ kind: string; window: { start: string; end: string }; count: number }>;
 
 function parseLines(stdout: string): JsonLine[] {
   expect(stdout.endsWith('\n')).toBe(true);
