@@ -7,7 +7,7 @@ import type { EventTimeKind, LateRow, OutputMode, Pipeline, StepContext } from '
 import type { StateStore } from '../src/engine/state-store.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import type { ColumnType, Window } from '../src/schema.js';
-import { groupKey } from '../src/state-store.js';
+import { groupKey } from '../src/group-key.js';
 import { setField } from '../src/with-column.js';
 
 /** A result row of `groupCount`: the grouping columns, then `count`. */

@@ -29,7 +29,7 @@ export { parseSchema, schemaTypes, type ColumnType, type RowOf, type Schema, typ
 export { parseJsonLines, convertValue, mismatch, INVALID, type ParseMode } from './json-lines.js';
 export { tumblingWindowStart, slidingWindowStarts } from './window.js';
 export { compareNatural } from './natural-order.js';
-export { CountStateStore, groupKey } from './state-store.js';
+export { groupKey } from './group-key.js';
 export { nodeFileSystem, type FileStat, type StreamFileSystem } from './fs/file-system.js';
 
 // Errors.

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { groupKey } from '../state-store.js';
+import { groupKey } from '../group-key.js';
 import type { Window } from '../schema.js';
 import type { CliOutputMode } from './options.js';
 

@@ -170,6 +170,28 @@ describe('one driver per run', () => {
   });
 });
 
+describe('groupCount groups by value', () => {
+  it('keeps null, the string "null" and a string with the key separator apart, in first-seen order', async () => {
+    const rows = [{ action: 'Open' }, { action: null }, { action: 'null' }, { action: 'Open' }, { action: 'a\u0001b' }, { action: null }];
+    const out = await lastValueFrom(of({ rows }).pipe(groupCount('action')));
+    expect(out.rows).toEqual([
+      { action: 'Open', count: 2 },
+      { action: null, count: 2 },
+      { action: 'null', count: 1 },
+      { action: 'a\u0001b', count: 1 },
+    ]);
+  });
+
+  it('names a group column __proto__ as an own field, never the prototype', async () => {
+    const row0 = JSON.parse('{"__proto__": "x"}') as { readonly __proto__: unknown };
+    const out = await lastValueFrom(of({ rows: [row0] }).pipe(groupCount('__proto__')));
+    const row = out.rows[0] as Record<string, unknown>;
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(row, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe('x');
+  });
+});
+
 describe('groupCount with no columns', () => {
   it('is the global count, one row per batch in complete mode', async () => {
     const out = await lastValueFrom(readJsonFiles('/in', { schema, fileSystem: threeFiles(), watch: false }).pipe(throttleFiles(2), groupCount(), toArray()));
