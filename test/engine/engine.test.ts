@@ -4,6 +4,7 @@
 import { delay, lastValueFrom, map, of, tap, toArray, type Observable } from 'rxjs';
 import {
   AnalysisError,
+  InvalidArgumentError,
   Catalog,
   foreachBatch,
   groupCount,
@@ -167,6 +168,26 @@ describe('one driver per run', () => {
     await query.stop();
     expect(query.lastProgress?.numInputRows).toBe(6); // one batch of three files, two rows each; two groups out
     expect(query.lastProgress?.sink.numOutputRows).toBe(2);
+  });
+});
+
+describe('withWatermark checks its arguments when composed, with Spark’s words', () => {
+  const events$ = () => readJsonFiles('/in', { schema, fileSystem: threeFiles() });
+  it('refuses an unparsable or negative delay where the operator is created', () => {
+    expect(() => withWatermark('time', 'ten minutes')).toThrow(InvalidArgumentError);
+    expect(() => withWatermark('time', 'ten minutes')).toThrow(/Unable to parse time delay 'ten minutes'/);
+    expect(() => withWatermark('time', '-1 minute')).toThrow(/delay threshold \(-1 minute\) should not be negative/);
+    expect(() => withWatermark('', '1 minute')).toThrow(InvalidArgumentError);
+  });
+
+  it('refuses an unknown column and a column that is not a timestamp', () => {
+    expect(() => events$().pipe(withWatermark('tme', '1 minute'))).toThrow(AnalysisError);
+    expect(() => events$().pipe(withWatermark('tme', '1 minute'))).toThrow(/`tme` cannot be resolved; the columns are time, action/);
+    expect(() => events$().pipe(withWatermark('action', '1 minute'))).toThrow(/Event time must be defined on a window or a timestamp, but action is of type string/);
+  });
+
+  it('accepts a window column (Spark allows a watermark on a window)', () => {
+    expect(() => events$().pipe(tumblingWindow('time', '1 hour'), withWatermark('window', '1 minute'))).not.toThrow();
   });
 });
 
