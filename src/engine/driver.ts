@@ -679,7 +679,16 @@ export class MicroBatchExecution {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.stopped) (this.queue.shift() as () => void)();
+      while (this.queue.length > 0 && !this.stopped) {
+        const next = this.queue.shift() as () => void;
+        try {
+          next();
+        } catch (err) {
+          // A step, a sink or a listener threw where no narrower handler caught it: the query fails with it.
+          for (const p of this.stateStores) p.abort();
+          this.fail(err);
+        }
+      }
       this.queue.length = 0;
     } finally {
       this.pumping = false;

@@ -4,6 +4,7 @@
 import { delay, lastValueFrom, map, of, tap, toArray, type Observable } from 'rxjs';
 import {
   AnalysisError,
+  Batch,
   InvalidArgumentError,
   Catalog,
   foreachBatch,
@@ -17,6 +18,10 @@ import {
   tumblingWindow,
   withWatermark,
   StateStoreProvider,
+  pipeline,
+  sourcePlan,
+  type MicroBatch,
+  type Source,
   type CheckpointState,
   type OutputMode,
 } from '../../src/index.js';
@@ -383,5 +388,27 @@ describe('a push source', () => {
       const sizes$ = source.pipe(throttleFiles(2, { scheduler }), map((b) => `${b.batchId}:${b.rows.map((r) => r.action).join('')}`));
       expectObservable(sizes$, '^ 20ms !').toBe('--(xy) 8ms z', { x: '0:ab', y: '1:c', z: '2:d' });
     });
+  });
+});
+
+describe('a source that breaks its contract', () => {
+  it('fails the query with its error instead of hanging it', async () => {
+    const broken: Source<{ n: number }> = {
+      description: 'BrokenSource',
+      latestOffset: () => {
+        throw new TypeError('latestOffset exploded');
+      },
+      getBatch: () => of({ rows: Batch.empty<{ n: number }>(), malformedRows: () => 0, inputs: [] as string[] }),
+      commit: () => undefined,
+      pending: () => 0,
+      known: () => 0,
+      discovered: true,
+      isExhausted: () => false,
+      pollIntervalMs: 1000,
+      checkpoint: () => null,
+      stop: () => undefined,
+    };
+    const p$ = pipeline<MicroBatch<{ n: number }>>(sourcePlan({ description: 'BrokenSource', isStreaming: true, create: () => broken as Source<unknown> }));
+    await expect(lastValueFrom(p$)).rejects.toThrow('latestOffset exploded');
   });
 });
