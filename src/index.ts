@@ -3,6 +3,7 @@ export { readJsonFiles, SeenFileLog, compareFiles, isVisibleDataFile, type ReadJ
 export { throttleFiles, parseTrigger, type ThrottleFilesOptions, type TriggerSpec } from '../operators/throttleFiles.js';
 export { withWatermark, type WithWatermarkOptions } from '../operators/withWatermark.js';
 export { tumblingWindow, type TumblingWindowOptions, type Windowed } from '../operators/tumblingWindow.js';
+export { slidingWindow, type SlidingWindowOptions } from '../operators/slidingWindow.js';
 export { groupCount, type CountRow } from '../operators/groupCount.js';
 export { mapBatch, filterRows, selectColumns, type BatchInfo } from '../operators/mapBatch.js';
 export { toMemoryTable, type ToMemoryTableOptions } from '../operators/toMemoryTable.js';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseDurationMs, slidingWindowStarts, tumblingWindowStart } from '../../src/index.js';
+import { slidingWindowCount } from '../../src/window.js';
 import { instant, loadCase, type ConformanceCase, type WindowSpec } from './conformance.js';
 
 const S = 1000;
@@ -90,6 +91,70 @@ describe('slidingWindowStarts', () => {
   it('is the one tumbling window when the slide equals the size', () => {
     expect(slidingWindowStarts(27 * S, 10 * S, 10 * S)).toEqual([20 * S]);
     expect(slidingWindowStarts(-1, 10 * S, 10 * S, 5 * S)).toEqual([tumblingWindowStart(-1, 10 * S, 5 * S)]);
+  });
+
+  it("follows Spark's TimeWindowing example (12:05; 12 min windows sliding by 5 min, startTime 0 and 2 min)", () => {
+    const MIN = 60 * S;
+    const at = (h: number, m: number) => Date.UTC(2024, 0, 1, h, m);
+    expect(slidingWindowStarts(at(12, 5), 12 * MIN, 5 * MIN)).toEqual([at(11, 55), at(12, 0), at(12, 5)]);
+    // with startTime 2 min, 11:52-12:04 does not hold 12:05 and is filtered out
+    expect(slidingWindowStarts(at(12, 5), 12 * MIN, 5 * MIN, 2 * MIN)).toEqual([at(11, 57), at(12, 2)]);
+  });
+
+  it('excludes the window ending exactly at t when the size is not a multiple of the slide', () => {
+    // grid 0, 4, 8 s: [0, 10) ends at t = 10 s
+    expect(slidingWindowStarts(10 * S, 10 * S, 4 * S)).toEqual([4 * S, 8 * S]);
+    expect(slidingWindowStarts(10 * S - 1, 10 * S, 4 * S)).toEqual([0, 4 * S, 8 * S]);
+    expect(slidingWindowStarts(8 * S, 10 * S, 4 * S)).toEqual([0, 4 * S, 8 * S]);
+  });
+
+  it('uses a floor modulo before 1970, with a size that is not a multiple of the slide', () => {
+    // last start at or before -1 ms on the 4 s grid is -4 s; [-12 s, -2 s) ends before t
+    expect(slidingWindowStarts(-1, 10 * S, 4 * S)).toEqual([-8 * S, -4 * S]);
+    expect(slidingWindowStarts(-4 * S, 10 * S, 4 * S)).toEqual([-12 * S, -8 * S, -4 * S]);
+    expect(slidingWindowStarts(-4 * S - 1, 10 * S, 4 * S)).toEqual([-12 * S, -8 * S]);
+    expect(slidingWindowStarts(Date.UTC(1969, 11, 31, 23, 59, 59), 10 * S, 3 * S)).toEqual([-9 * S, -6 * S, -3 * S]);
+  });
+
+  it('shifts the grid by a negative startTime, also before 1970', () => {
+    // grid -2 + 5k s: 0 is in [-7, 3) and [-2, 8)
+    expect(slidingWindowStarts(0, 10 * S, 5 * S, -2 * S)).toEqual([-7 * S, -2 * S]);
+    expect(slidingWindowStarts(3 * S, 10 * S, 5 * S, -2 * S)).toEqual([-2 * S, 3 * S]);
+    // grid -1 + 4k s: -3 s is in [-9, 1) and [-5, 5), not in [-13, -3)
+    expect(slidingWindowStarts(-3 * S, 10 * S, 4 * S, -1 * S)).toEqual([-9 * S, -5 * S]);
+  });
+
+  it('leaves a time in a gap between windows in none (slide > size, which slidingWindow refuses)', () => {
+    expect(slidingWindowStarts(5 * S, 2 * S, 4 * S)).toEqual([4 * S]);
+    expect(slidingWindowStarts(7 * S, 2 * S, 4 * S)).toEqual([]);
+    expect(slidingWindowCount(7 * S, 4 * S, 2 * S, 4 * S)).toBe(0);
+  });
+
+  it('returns windows that hold t, one slide apart on the grid, and misses none: the grid starts just outside do not hold t (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -4e12, max: 4e12 }),
+        fc.integer({ min: 1, max: 7 * 24 * 3600 * S }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: -1, max: 1, noNaN: true, maxExcluded: true, minExcluded: true }),
+        (t, size, windowsPerSize, startFraction) => {
+          const slide = Math.ceil(size / windowsPerSize); // up to 200 windows per time
+          const startTime = Math.trunc(startFraction * slide);
+          const starts = slidingWindowStarts(t, size, slide, startTime);
+          // plain checks per window (one expect at the end keeps the property fast)
+          const bad = starts.filter((s, i) => !(s <= t && t < s + size && (s - startTime) % slide === 0 && (i === 0 || s - (starts[i - 1] as number) === slide)));
+          expect(bad).toEqual([]);
+          const first = starts[0] as number;
+          const last = starts[starts.length - 1] as number;
+          expect(starts.length).toBeGreaterThan(0);
+          expect(t < first - slide + size).toBe(false); // the grid start before the first does not hold t
+          expect(last + slide).toBeGreaterThan(t); // nor does the one after the last
+          // as many as the grid starts in (t - size, t]
+          expect(starts.length).toBe(Math.floor((t - startTime) / slide) - Math.floor((t - size - startTime) / slide));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('gives exactly the grid starts s with s <= t < s + size (property)', () => {
