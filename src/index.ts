@@ -5,6 +5,9 @@ export { withWatermark, type WithWatermarkOptions } from '../operators/withWater
 export { tumblingWindow, type TumblingWindowOptions, type Windowed } from '../operators/tumblingWindow.js';
 export { slidingWindow, type SlidingWindowOptions } from '../operators/slidingWindow.js';
 export { groupCount, type CountRow } from '../operators/groupCount.js';
+export { groupByAgg, type AggRow, type AggValue, type AggState } from '../operators/groupByAgg.js';
+export { agg, type Aggregate } from './agg/functions.js';
+export { combinerFor, countStar, countNonNull, sumCombiner, avgCombiner, minCombiner, maxCombiner, countDistinctCombiner, approxCountDistinctCombiner, ArithmeticOverflowError, DEFAULT_RELATIVE_SD, type Combiner, type AnyCombiner, type AggregateFunction, type AvgAcc } from './agg/combiners.js';
 export { mapBatch, filterRows, selectColumns, type BatchInfo } from '../operators/mapBatch.js';
 export { toMemoryTable, type ToMemoryTableOptions } from '../operators/toMemoryTable.js';
 export { foreachBatch, type ForeachBatchOptions } from '../operators/foreachBatch.js';
