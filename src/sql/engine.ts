@@ -1,12 +1,13 @@
 import type { Catalog, Row, TableSnapshot } from '../catalog.js';
 import { InvalidArgumentError } from '../errors.js';
+import { combinerFor, type AnyCombiner } from '../agg/combiners.js';
 import { isArrayType, type ColumnType } from '../schema.js';
 import { type Node, child, children, containsAggregate, isNode, nodeType, str } from './ast.js';
 import { type AggSpec, type ColumnInfo, type Ctx, type Expr, ExprCompiler, type Scope, type TableInfo } from './compile.js';
 import { isValidZone } from './datetime.js';
 import { SqlAnalysisError, SqlUnknownTableError, SqlUnsupportedError } from './errors.js';
 import { type ParsedSelect, parseSelect } from './parse.js';
-import { type SqlType, compareValues, groupKey, inferType, isWindow, toNumber, tupleKey } from './values.js';
+import { type SqlType, compareValues, groupKey, inferType, isWindow, tupleKey } from './values.js';
 
 /** The result of one statement: column names in SELECT order, and one plain object per row. */
 export interface SqlResult {
@@ -114,76 +115,39 @@ function nonNegativeInteger(node: Node, clause: string): number {
   return v;
 }
 
-interface AggState {
-  count: number;
-  sum: number;
-  value: unknown;
-  seen: Set<string> | null;
+/**
+ * The aggregates of a statement as the streaming aggregation's combiners (src/agg): one
+ * aggregation engine. `input` gives the value a spec adds for a row: count(*) adds anything;
+ * count(a, b) counts rows where none is null (and count(DISTINCT a, b) distinct tuples).
+ */
+interface AggPlan {
+  readonly combiner: AnyCombiner;
+  readonly input: (ctx: Ctx) => unknown;
 }
 
-function newStates(specs: readonly AggSpec[]): AggState[] {
-  return specs.map((s) => ({ count: 0, sum: 0, value: null, seen: s.distinct ? new Set<string>() : null }));
-}
-
-function accumulate(spec: AggSpec, state: AggState, ctx: Ctx): void {
-  if (spec.star) {
-    state.count += 1;
-    return;
-  }
-  let v: unknown;
+function aggPlan(spec: AggSpec): AggPlan {
+  if (spec.distinct && spec.fn !== 'count') throw new SqlUnsupportedError(`${spec.fn}(DISTINCT ...)`);
+  const first = spec.args[0];
+  const type = first === undefined || first.type === 'null' ? undefined : first.type;
+  const combiner = combinerFor(spec.distinct ? 'count_distinct' : spec.fn, type, { star: spec.star });
+  if (spec.star) return { combiner, input: () => undefined };
   if (spec.args.length === 1) {
-    v = (spec.args[0] as Expr).eval(ctx);
-    if (v === null) return; // aggregates skip nulls
-    if (state.seen !== null) {
-      const k = groupKey(v);
-      if (state.seen.has(k)) return;
-      state.seen.add(k);
-    }
-  } else {
-    const values = spec.args.map((a) => a.eval(ctx));
-    if (values.some((x) => x === null)) return; // count(a, b) counts rows where none is null
-    if (state.seen !== null) {
-      const k = tupleKey(values);
-      if (state.seen.has(k)) return;
-      state.seen.add(k);
-    }
-    v = values[0];
+    const arg = first as Expr;
+    return { combiner, input: (ctx) => arg.eval(ctx) };
   }
-  switch (spec.fn) {
-    case 'count':
-      state.count += 1;
-      return;
-    case 'sum':
-    case 'avg': {
-      const n = toNumber(v);
-      if (n === null) return;
-      state.sum += n;
-      state.count += 1;
-      return;
-    }
-    case 'min':
-    case 'max':
-      if (state.count === 0) state.value = v;
-      else {
-        const c = compareValues(v, state.value);
-        if (spec.fn === 'min' ? c < 0 : c > 0) state.value = v;
-      }
-      state.count += 1;
-      return;
-  }
+  const args = spec.args;
+  return {
+    combiner,
+    input: (ctx) => {
+      const values = args.map((a) => a.eval(ctx));
+      if (values.some((x) => x === null)) return null;
+      return spec.distinct ? tupleKey(values) : values[0];
+    },
+  };
 }
 
-function finish(spec: AggSpec, state: AggState): unknown {
-  switch (spec.fn) {
-    case 'count':
-      return state.count;
-    case 'sum':
-      return state.count === 0 ? null : state.sum;
-    case 'avg':
-      return state.count === 0 ? null : state.sum / state.count;
-    default:
-      return state.count === 0 ? null : state.value;
-  }
+function newStates(plans: readonly AggPlan[]): unknown[] {
+  return plans.map((p) => p.combiner.create());
 }
 
 /** Sort order of Spark: ascending puts nulls first, descending puts them last. */
@@ -367,8 +331,8 @@ function runSelect(ast: Node, source: { snapshot: TableSnapshot; info: TableInfo
       if (passes(ctx)) emit(ctx);
     }
   } else {
-    const specs = compiler.aggs;
-    const groups = new Map<string, { keys: unknown[]; states: AggState[] }>();
+    const plans = compiler.aggs.map(aggPlan);
+    const groups = new Map<string, { keys: unknown[]; states: unknown[] }>();
     for (const row of input) {
       const ctx: Ctx = { row, keys: EMPTY, aggs: EMPTY };
       if (!passes(ctx)) continue;
@@ -376,15 +340,19 @@ function runSelect(ast: Node, source: { snapshot: TableSnapshot; info: TableInfo
       const id = keys.length === 1 ? groupKey(keys[0]) : tupleKey(keys);
       let group = groups.get(id);
       if (group === undefined) {
-        group = { keys, states: newStates(specs) };
+        group = { keys, states: newStates(plans) };
         groups.set(id, group);
       }
-      for (let i = 0; i < specs.length; i += 1) accumulate(specs[i] as AggSpec, group.states[i] as AggState, ctx);
+      const states = group.states;
+      for (let i = 0; i < plans.length; i += 1) {
+        const plan = plans[i] as AggPlan;
+        states[i] = plan.combiner.add(states[i], plan.input(ctx));
+      }
     }
     // A global aggregate (no GROUP BY) over no rows still yields one row, as in Spark.
-    if (groups.size === 0 && compiler.groupKeys.length === 0) groups.set('', { keys: [], states: newStates(specs) });
+    if (groups.size === 0 && compiler.groupKeys.length === 0) groups.set('', { keys: [], states: newStates(plans) });
     for (const group of groups.values()) {
-      const ctx: Ctx = { row: {}, keys: group.keys, aggs: specs.map((s, i) => finish(s, group.states[i] as AggState)) };
+      const ctx: Ctx = { row: {}, keys: group.keys, aggs: plans.map((p, i) => p.combiner.result(group.states[i])) };
       if (having !== null && having.eval(ctx) !== true) continue;
       emit(ctx);
     }
