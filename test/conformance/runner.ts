@@ -5,11 +5,12 @@
 // Rules of this runner (where the case format leaves a choice to the harness):
 // - Every option the README documents is understood. An option the library cannot run yet
 //   (checkpoints and restarts, faults with restarts, the file sink, aggregations other than
-//   count(*), session windows, dropDuplicates, a trigger once/availableNow over more
+//   count(*), session windows, a trigger once/availableNow over more
 //   than one batch) makes the case FAIL with a reason naming what is missing; an option the
 //   runner does not know makes it FAIL as unknown. Nothing is skipped, nothing crashes.
 // - Query shape: source -> watermark -> filter -> (dropDuplicates) -> window -> count per group
 //   -> rename of `count` to the case's name -> select -> memory sink.
+// - Expected rows: an integer in a timestamp column is epoch seconds, as in the inputs and checks.
 // - Errors: the library checks the output mode when the sink operator is applied, which is
 //   earlier than Spark's `start`; an error at `define` is accepted where a case expects `start`.
 //   Message fragments are looked for in the error and its causes (StreamingQueryException's
@@ -35,6 +36,7 @@ import { basename, join } from 'node:path';
 import type { Observable, Subscription } from 'rxjs';
 import {
   Catalog,
+  dropDuplicates,
   filterRows,
   groupCount,
   mapBatch,
@@ -282,6 +284,8 @@ interface Plan {
   readonly maxFileAge: string | number | undefined;
   readonly watermark: { readonly column: string; readonly delay: string | number } | undefined;
   readonly filter: { readonly column: string; readonly contains: string } | undefined;
+  /** dropDuplicates(columns) after the watermark and the filter ([] = all columns). */
+  readonly dropDuplicates: readonly string[] | undefined;
   /** Grouping columns in order ('window' where the window spec stands). */
   readonly groupBy: readonly string[] | undefined;
   readonly window: { readonly timeColumn: string; readonly duration: string | number; readonly slide: string | number | undefined; readonly startTime: string | number | undefined } | undefined;
@@ -392,7 +396,12 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
     else if (type !== 'string' && type !== 'long' && type !== 'int' && type !== 'boolean') needs.feature('filter contains on a column that is not string, integer or boolean', `${column} ${type}, which Spark casts to its string form`);
     filter = { column, contains: String(contains) };
   }
-  if (q['dropDuplicates'] !== undefined && q['dropDuplicates'] !== null) needs.feature('streaming deduplication', 'dropDuplicates');
+  const dd = q['dropDuplicates'];
+  let dedup: string[] | undefined;
+  if (dd !== undefined && dd !== null) {
+    if (!Array.isArray(dd) || !dd.every((c): c is string => typeof c === 'string')) throw new CaseError('dropDuplicates must be a list of column names');
+    dedup = dd;
+  }
 
   let groupBy: string[] | undefined;
   let window: Plan['window'];
@@ -545,6 +554,7 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       maxFileAge,
       watermark,
       filter,
+      dropDuplicates: dedup,
       groupBy,
       window,
       countAs,
@@ -680,6 +690,8 @@ function buildQuery(plan: Plan, dir: string, catalog: Catalog, current: { index:
       }),
     );
   }
+  // Spark's dropDuplicates(cols) after the watermark and the filter, before any groupBy.
+  if (plan.dropDuplicates !== undefined) ops.push(dropDuplicates(...plan.dropDuplicates));
   if (plan.window !== undefined) {
     const w = plan.window;
     const options = w.startTime === undefined ? {} : { startTime: w.startTime };
@@ -932,7 +944,7 @@ function compareRows(plan: Plan, expected: Json, actual: readonly Row[]): string
   const missing: Json[] = [];
   for (const e of expected) {
     if (!isObject(e)) throw new CaseError(`an expected row must be an object, not ${JSON.stringify(e)}`);
-    const k = unmatched.findIndex((a) => sameValue(e, a, plan.tolerance));
+    const k = unmatched.findIndex((a) => sameRow(plan, e, a));
     if (k < 0) missing.push(e);
     else unmatched.splice(k, 1);
   }
@@ -941,6 +953,23 @@ function compareRows(plan: Plan, expected: Json, actual: readonly Row[]): string
   if (missing.length > 0) parts.push(`missing ${show(missing)}`);
   if (unmatched.length > 0) parts.push(`unexpected ${show(unmatched.map((r) => display(plan, r)))}`);
   return `${parts.join(', ')} (expected ${expected.length} row(s), got ${actual.length})`;
+}
+
+/**
+ * Two rows are equal when every column is (`sameValue`); an expected integer in a timestamp
+ * column is epoch seconds, as the inputs and the checks write time (a Spark test that selects
+ * `eventTime.cast("long")` was transcribed so), against the library's epoch milliseconds.
+ */
+function sameRow(plan: Plan, expected: JsonObject, actual: Row): boolean {
+  const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  for (const k of keys) {
+    const e = expected[k];
+    const a = actual[k];
+    if (typeof e === 'number' && typeof a === 'number' && plan.timestampColumns.has(k)) {
+      if (e * 1000 !== a) return false;
+    } else if (!sameValue(e, a, plan.tolerance)) return false;
+  }
+  return true;
 }
 
 /**
