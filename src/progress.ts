@@ -68,7 +68,7 @@ export interface StreamingQueryProgress {
   readonly sink: { readonly description: string; readonly numOutputRows: number };
   /** Malformed input lines in this batch (kept or dropped according to the parse mode). */
   readonly numMalformedRows: number;
-  /** Rows removed by stateless steps, by reason (for example rows whose event time is null). */
+  /** Rows steps removed, by reason (for example `nullEventTime`, `duplicate`); rows dropped as late are in `stateOperators`. */
   readonly droppedRows: Readonly<Record<string, number>>;
 }
 

@@ -53,7 +53,7 @@ export interface StepContext {
   reportEventTime(stats: EventTimeStats): void;
   /** The maximum event time seen by watermark `index` in (a chunk of) this batch. */
   observeEventTime(watermarkIndex: number, maxMs: number): void;
-  /** Rows a stateless step removed, by reason. */
+  /** Rows a step removed from its output, by reason (a null event time, a duplicate); shown in progress `droppedRows`. */
   reportDropped(reason: string, count: number): void;
   /** Rows a stateful step dropped as late, and how many state rows that is (Spark's numRowsDroppedByWatermark). */
   reportLate(rows: readonly LateRow[], numRowsDroppedByWatermark: number): void;

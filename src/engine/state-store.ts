@@ -23,12 +23,12 @@ export class StateStore<V> {
 
   get(key: string): V | undefined {
     if (this.removed.has(key)) return undefined;
-    const v = this.changes.get(key);
-    return v !== undefined ? v : this.base.get(key);
+    return this.changes.has(key) ? this.changes.get(key) : this.base.get(key);
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    if (this.removed.has(key)) return false;
+    return this.changes.has(key) || this.base.has(key);
   }
 
   put(key: string, value: V): void {
@@ -47,8 +47,7 @@ export class StateStore<V> {
   *entries(): IterableIterator<[string, V]> {
     for (const [k, v] of this.base) {
       if (this.removed.has(k)) continue;
-      const changed = this.changes.get(k);
-      yield [k, changed !== undefined ? changed : v];
+      yield [k, this.changes.has(k) ? (this.changes.get(k) as V) : v];
     }
     for (const [k, v] of this.changes) if (!this.base.has(k)) yield [k, v];
   }

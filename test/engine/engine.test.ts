@@ -93,6 +93,19 @@ describe('state stores', () => {
     expect(() => provider.load(0)).toThrow(/version 0 requested, latest committed is 2/);
   });
 
+  it('hold a key whose value is null or undefined as present', () => {
+    const provider = new StateStoreProvider<null | undefined>('0', 'test');
+    const s = provider.load(0);
+    s.put('a', null);
+    s.put('b', undefined);
+    expect([s.has('a'), s.has('b'), s.has('c'), s.numKeys]).toEqual([true, true, false, 2]);
+    provider.commit(s);
+    const next = provider.load(1);
+    expect([next.has('b'), [...next.entries()].length]).toEqual([true, 2]);
+    next.remove('b');
+    expect([next.has('b'), next.numRemoved]).toEqual([false, 1]);
+  });
+
   it('hold user keys in a Map: a group named __proto__ is an ordinary group', () => {
     const provider = new StateStoreProvider<number>('0', 'test');
     const s = provider.load(0);
