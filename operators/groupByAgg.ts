@@ -229,7 +229,7 @@ export function groupByAgg<K extends string, const A extends readonly Aggregate[
     if (a === null || typeof a !== 'object' || typeof a.fn !== 'string' || typeof a.name !== 'string') throw new InvalidArgumentError(OP, 'aggregates', a, 'an aggregate made by agg.count, agg.sum, …');
   }
   const cols = [...columns];
-  return <B extends RowBatch<{ readonly [P in K]: unknown }>>(source: Observable<B>): Pipeline<MicroBatch<AggRow<RowOfBatch<B>, K, A>>> => {
+  return <B extends RowBatch<{ readonly [P in K | Exclude<A[number]['column'], '*'>]: unknown }>>(source: Observable<B>): Pipeline<MicroBatch<AggRow<RowOfBatch<B>, K, A>>> => {
     const plan = inputPlan(OP, source);
     return pipeline<MicroBatch<AggRow<RowOfBatch<B>, K, A>>>(
       aggregationPlan(OP, plan, cols, (types) =>

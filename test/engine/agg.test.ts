@@ -198,7 +198,9 @@ describe('groupCount is the shorthand of groupByAgg(columns, count(*) as count)'
 
 describe('errors', () => {
   it('names an unknown column in Spark’s words, at composition', () => {
+    // @ts-expect-error the rows have no column `nope` (an error at compile time too)
     expect(() => source().pipe(groupByAgg(['action'], agg.avg('nope')))).toThrow(AnalysisError);
+    // @ts-expect-error as above, for a grouping column
     expect(() => source().pipe(groupByAgg(['nope'], agg.count('*')))).toThrow(/cannot be resolved/);
   });
 
