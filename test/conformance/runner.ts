@@ -4,12 +4,11 @@
 //
 // Rules of this runner (where the case format leaves a choice to the harness):
 // - Every option the README documents is understood. An option the library cannot run yet
-//   (checkpoints and restarts, faults with restarts, the file sink, aggregations other than
-//   count(*), session windows, a trigger once/availableNow over more
-//   than one batch) makes the case FAIL with a reason naming what is missing; an option the
+//   (checkpoints and restarts, faults with restarts, the file sink, session windows, a trigger
+//   once/availableNow over more than one batch) makes the case FAIL with a reason naming what is missing; an option the
 //   runner does not know makes it FAIL as unknown. Nothing is skipped, nothing crashes.
-// - Query shape: source -> watermark -> filter -> (dropDuplicates) -> window -> count per group
-//   -> rename of `count` to the case's name -> select -> memory sink.
+// - Query shape: source -> watermark -> filter -> (dropDuplicates) -> window ->
+//   groupByAgg(groupBy, fn(column).as(name), ...) -> select -> memory sink.
 // - Expected rows: an integer in a timestamp column is epoch seconds, as in the inputs and checks.
 // - Errors: the library checks the output mode when the sink operator is applied, which is
 //   earlier than Spark's `start`; an error at `define` is accepted where a case expects `start`.
@@ -38,7 +37,8 @@ import {
   Catalog,
   dropDuplicates,
   filterRows,
-  groupCount,
+  agg,
+  groupByAgg,
   mapBatch,
   parseDurationMs,
   readJsonFiles,
@@ -289,8 +289,8 @@ interface Plan {
   /** Grouping columns in order ('window' where the window spec stands). */
   readonly groupBy: readonly string[] | undefined;
   readonly window: { readonly timeColumn: string; readonly duration: string | number; readonly slide: string | number | undefined; readonly startTime: string | number | undefined } | undefined;
-  /** The name of count(*) in the output. */
-  readonly countAs: string | undefined;
+  /** The aggregations, in order: function, input column ('*' for count(*)), output name. */
+  readonly aggregations: readonly AggregationSpec[] | undefined;
   readonly select: readonly string[] | undefined;
   readonly outputMode: OutputMode;
   readonly trigger: Trigger;
@@ -303,6 +303,12 @@ interface Plan {
   readonly expected: Json;
   readonly checks: JsonObject | undefined;
   readonly tolerance: number;
+}
+
+interface AggregationSpec {
+  readonly fn: 'count' | 'sum' | 'avg' | 'min' | 'max';
+  readonly column: string;
+  readonly as: string;
 }
 
 interface InputFile {
@@ -439,11 +445,11 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       if (w === undefined && sw === undefined) throw new CaseError(`groupBy entry ${JSON.stringify(key)} is neither a column nor a window`);
     }
   }
-  let countAs: string | undefined;
+  let aggregations: AggregationSpec[] | undefined;
   const aggs = q['aggregations'];
   if (aggs !== undefined && aggs !== null) {
     if (!Array.isArray(aggs) || aggs.length === 0) throw new CaseError('aggregations must be a non-empty list');
-    const counts: string[] = [];
+    aggregations = [];
     for (const a of aggs) {
       if (!isObject(a)) throw new CaseError(`aggregation ${JSON.stringify(a)} is not an object`);
       needs.unknownKeys('options.query.aggregations[]', a, ['fn', 'column', 'as']);
@@ -451,13 +457,11 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       const column = a['column'];
       const as = a['as'];
       if (typeof fn !== 'string' || typeof column !== 'string' || typeof as !== 'string') throw new CaseError('an aggregation needs fn, column and as');
-      if (!['count', 'sum', 'avg', 'min', 'max'].includes(fn)) needs.unknown.push(`aggregation fn ${fn}`);
-      else if (fn === 'count' && column === '*') counts.push(as);
-      else needs.feature('aggregations other than count(*)', `${fn}(${column})`);
+      if (fn !== 'count' && fn !== 'sum' && fn !== 'avg' && fn !== 'min' && fn !== 'max') needs.unknown.push(`aggregation fn ${fn}`);
+      else if (column === '*' && fn !== 'count') throw new CaseError(`${fn}(*): only count takes *`);
+      else aggregations.push({ fn, column, as });
     }
-    if (aggs.length > 1) needs.feature('several aggregations in one query', aggs.map((a) => (isObject(a) ? `${String(a['fn'])}(${String(a['column'])})` : '?')).join(' + '));
-    groupBy ??= []; // a global aggregation: groupCount() with no columns
-    countAs = counts[0];
+    groupBy ??= []; // a global aggregation: groupByAgg([], ...)
   } else if (groupBy !== undefined) {
     throw new CaseError('groupBy without aggregations');
   }
@@ -557,7 +561,7 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       dropDuplicates: dedup,
       groupBy,
       window,
-      countAs,
+      aggregations,
       select,
       outputMode: outputMode as OutputMode,
       trigger: trigger as Trigger,
@@ -699,20 +703,10 @@ function buildQuery(plan: Plan, dir: string, catalog: Catalog, current: { index:
     if (w.slide !== undefined && parseDurationMs(w.slide) !== parseDurationMs(w.duration)) ops.push(slidingWindow(w.timeColumn, w.duration, w.slide, options) as unknown as Op);
     else ops.push(tumblingWindow(w.timeColumn, w.duration, options) as unknown as Op);
   }
-  if (plan.groupBy !== undefined) {
-    ops.push(groupCount(...plan.groupBy));
-    const as = plan.countAs;
-    if (as !== undefined && as !== 'count') {
-      ops.push(
-        mapBatch<Row, Row>((rows) =>
-          rows.map((r) => {
-            const out: Record<string, unknown> = {};
-            for (const [k, v] of Object.entries(r)) out[k === 'count' ? as : k] = v;
-            return out;
-          }),
-        ),
-      );
-    }
+  if (plan.groupBy !== undefined && plan.aggregations !== undefined) {
+    // groupBy(...).agg(fn(column).as(name), ...); the runner's rows are untyped.
+    const aggregates = plan.aggregations.map((a) => (a.fn === 'count' ? agg.count(a.column) : agg[a.fn](a.column)).as(a.as));
+    ops.push(groupByAgg(plan.groupBy, ...aggregates) as unknown as Op);
   }
   if (plan.select !== undefined) ops.push(selectColumns<Row, string>(...plan.select));
   const query = ops.reduce<Observable<RowBatch<Row>>>((acc, op) => op(acc), source);
