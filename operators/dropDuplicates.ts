@@ -99,6 +99,7 @@ function dedupProcess(
     const store = ctx.store as StateStore<number | null>;
     const late = ctx.hasWatermark ? et : undefined;
     const wm = ctx.watermarkMs;
+    const lateWm = ctx.lateWatermarkMs;
     return Batch.lazy(function* () {
       const lateRows: LateRow[] = [];
       let duplicates = 0;
@@ -110,7 +111,7 @@ function dedupProcess(
           const row = rows[r] as Record<string, unknown>;
           if (late !== undefined) {
             const t = eventTimeMs(row[late.column], late.kind);
-            if (t !== null && t <= wm) {
+            if (t !== null && t <= lateWm) {
               lateRows.push(lateRow(row, late));
               continue;
             }

@@ -445,6 +445,7 @@ export class MicroBatchExecution {
     return {
       batchId,
       watermarkMs,
+      lateWatermarkMs: this.lastBatchWatermark ?? watermarkMs,
       hasWatermark: this.plan.watermarks.length > 0,
       outputMode: this.outputMode,
       isDataBatch: isData,
@@ -508,6 +509,7 @@ export class MicroBatchExecution {
     });
     if (isData && end !== null) this.source.commit(end);
     this.committed = end ?? this.committed;
+    const lateWatermarkMs = this.lastBatchWatermark ?? watermarkMs;
     this.lastBatchWatermark = watermarkMs;
     this.advanceWatermark(obs);
     this.commitLog.set(batchId, { batchId, nextWatermarkMs: this.watermark });
@@ -579,7 +581,7 @@ export class MicroBatchExecution {
       if (late === undefined || late.rows.length === 0) return;
       const event: LateRowsEvent = {
         batchId,
-        watermarkMs,
+        watermarkMs: lateWatermarkMs,
         operatorId: provider?.operatorId ?? String(i),
         operatorName: provider?.operatorName ?? this.plan.steps[i]?.operator ?? 'step',
         rows: late.rows,

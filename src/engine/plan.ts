@@ -29,7 +29,7 @@ export interface LateRow {
 /** The late rows of one batch at one stateful operator: one emission per batch, never one per row. */
 export interface LateRowsEvent {
   readonly batchId: number;
-  /** The watermark in effect for the batch, epoch ms. */
+  /** The watermark the rows were judged late by (`StepContext.lateWatermarkMs`), epoch ms. */
   readonly watermarkMs: number;
   readonly operatorId: string;
   readonly operatorName: string;
@@ -39,8 +39,14 @@ export interface LateRowsEvent {
 /** What a step is told about the batch it processes, and where it reports what it saw. */
 export interface StepContext {
   readonly batchId: number;
-  /** The watermark in effect for this batch (epoch ms; 0 until event time has been seen). */
+  /** The watermark in effect for this batch (epoch ms; 0 until event time has been seen): what state is emitted and evicted by. */
   readonly watermarkMs: number;
+  /**
+   * The watermark rows are judged late by: the one the previous batch ran with (the batch's own
+   * for the first batch), as Spark 3.4+ (`eventTimeWatermarkForLateEvents`, SPARK-40925), so that
+   * a stateful step after another does not take the rows the first one emits in this batch as late.
+   */
+  readonly lateWatermarkMs: number;
   /** Does the query define a watermark? */
   readonly hasWatermark: boolean;
   /** The query's output mode, known before the first batch. */
