@@ -94,6 +94,21 @@ describe('the watermark on the driver (append mode: a sink-less pipeline with a 
   });
 });
 
+describe('lateness is judged by the previous batch’s watermark (Spark 3.4+, SPARK-40925)', () => {
+  it('counts a row behind the new watermark when its batch directly follows the one that moved it, then emits and evicts its window', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      // Both files are there at start: batch 1 is a data batch right after batch 0 moved the watermark to 20.
+      const fs = virtualDirectory('/in', [[at(30)], [at(12)]]);
+      expectObservable(windowCounts(fs, scheduler).pipe(map(summary)), '^ 100ms !').toBe('(ab)', {
+        a: { id: 0, data: true, wm: 0, rows: [] },
+        // 12 is behind 20 but not behind 0, the watermark batch 0 ran with: it counts, and [10,15) closes at once.
+        b: { id: 1, data: true, wm: 20, rows: ['[10,15) 1'] },
+      });
+    });
+  });
+});
+
 describe('late rows as data', () => {
   it('sends each batch’s late rows on the query’s lateRows, with the watermark and the window they missed, and counts them in progress', () => {
     const scheduler = createTestScheduler();
@@ -130,11 +145,12 @@ describe('late rows as data', () => {
     const scheduler = createTestScheduler();
     const seen: number[] = [];
     scheduler.run(() => {
-      const fs = virtualDirectory('/in', [[at(30)], [at(1), at(2), at(3)]]);
+      const fs = virtualDirectory('/in', [[at(30)]]);
+      arriveAt(fs, scheduler, 500, '/in/late.json', [at(1), at(2), at(3)]); // after the no-data batch moved the watermark to 20
       const sub = readJsonFiles('/in', { schema, fileSystem: fs, scheduler })
         .pipe(throttleFiles(1), withWatermark('time', '10 seconds', { onLateRows: (e) => seen.push(e.rows.length) }), tumblingWindow('time', '5 seconds'), groupCount('window'))
         .subscribe();
-      scheduler.schedule(() => sub.unsubscribe(), 100);
+      scheduler.schedule(() => sub.unsubscribe(), 2000);
     });
     expect(seen).toEqual([3]);
   });

@@ -104,6 +104,7 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
     const mode: OutputMode = ctx.outputMode;
     const watermarked = ctx.hasWatermark && mode !== 'complete';
     const wm = ctx.watermarkMs;
+    const lateWm = ctx.lateWatermarkMs;
     // Partial aggregation of the batch: one accumulator list per group, rows added in place.
     const partial = new Map<string, { values: unknown[]; accs: unknown[] }>();
     const objectKeys = new WeakMap<object, string>();
@@ -117,7 +118,7 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
         const key = groupKey(values, objectKeys);
         if (watermarked && keyKind !== undefined) {
           const et = values[keyIndex];
-          if (behind(et, keyKind, wm)) {
+          if (behind(et, keyKind, lateWm)) {
             late.push({ row, windows: keyKind === 'window' ? [et as Window] : [] });
             lateKeys.add(key);
             continue;

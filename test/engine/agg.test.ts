@@ -114,9 +114,10 @@ describe('groupByAgg, update mode', () => {
 
 describe('groupByAgg with a watermark on a window', () => {
   const timed: Event[][] = [
-    [ev(1, 'Open', 10), ev(4, 'Open', 20), ev(17, 'Open', 7)],
-    [ev(26, 'Open', 1), ev(3, 'Open', 1000)], // 3 s is in [0 s, 10 s), which the watermark (17 - 5 = 12 s) has passed: late
-    [ev(27, 'Open', 3)],
+    [ev(1, 'Open', 10), ev(4, 'Open', 20), ev(17, 'Open', 7)], // watermark after: 17 - 5 = 12 s
+    [ev(26, 'Open', 1)], // runs with 12 s: [0 s, 10 s) is emitted and evicted
+    // 3 s is in [0 s, 10 s), behind the watermark batch 1 ran with (12 s), which judges lateness here: late
+    [ev(27, 'Open', 3), ev(3, 'Open', 1000)],
   ];
   const windowed = (late: LateRowsEvent[]) =>
     readJsonFiles('/in', { schema, fileSystem: virtualDirectory('/in', timed), watch: false }).pipe(
