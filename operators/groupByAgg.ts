@@ -12,6 +12,7 @@ import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
 import { groupKey } from '../src/group-key.js';
 import type { ColumnType, Window } from '../src/schema.js';
 import { setField } from '../src/with-column.js';
+import { sessionAggregationPlan } from './sessionWindow.js';
 
 /** The value type of one aggregate over rows `R`. */
 export type AggValue<R, F extends AggregateFunction, C extends string> = F extends 'count' | 'count_distinct' | 'approx_count_distinct'
@@ -72,6 +73,13 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
   // The grouping key that carries event time decides both lateness and eviction: Spark's
   // StateStoreSaveExec sees the aggregated rows (keys and buffers), so only an event-time key
   // can be compared with the watermark.
+  const session = plan.columns.session;
+  if (session !== undefined && columns.includes(session.column)) {
+    const sessionTypes = new Map<string, ColumnType>();
+    for (const c of columns) sessionTypes.set(c, types?.get(c) ?? 'string');
+    for (const a of aggs) sessionTypes.set(a.name, a.combiner.resultType ?? 'double');
+    return sessionAggregationPlan(op, plan, columns, aggs, sessionTypes);
+  }
   const keyIndex = columns.findIndex((c) => plan.columns.eventTime.has(c));
   const keyKind = keyIndex < 0 ? undefined : plan.columns.eventTime.get(columns[keyIndex] as string);
   const nextTypes = new Map<string, ColumnType>();

@@ -4,6 +4,7 @@ export { throttleFiles, parseTrigger, type ThrottleFilesOptions, type TriggerSpe
 export { withWatermark, type WithWatermarkOptions } from '../operators/withWatermark.js';
 export { tumblingWindow, type TumblingWindowOptions, type Windowed } from '../operators/tumblingWindow.js';
 export { slidingWindow, type SlidingWindowOptions } from '../operators/slidingWindow.js';
+export { sessionWindow, type WithSession } from '../operators/sessionWindow.js';
 export { groupCount, type CountRow } from '../operators/groupCount.js';
 export { groupByAgg, type AggRow, type AggValue, type AggState } from '../operators/groupByAgg.js';
 export { agg, type Aggregate } from './agg/functions.js';

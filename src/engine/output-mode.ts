@@ -31,6 +31,9 @@ export function outputModeError(plan: LogicalPlan, mode: OutputMode, operator = 
         `use outputMode 'complete' or 'update', or add withWatermark(...) on the event-time column the aggregation groups by`,
     );
   }
+  if (agg !== undefined && mode === 'update' && agg.sessionWindow === true) {
+    return new AnalysisError(`${operator}: Update output mode not supported for session window on streaming DataFrames/DataSets; use 'append' (with a watermark) or 'complete'`);
+  }
   if (agg === undefined && mode === 'complete') {
     return new AnalysisError(`${operator}: Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets`);
   }

@@ -17,6 +17,8 @@ export interface ColumnsInfo {
   readonly types: ReadonlyMap<string, ColumnType> | undefined;
   /** Columns that carry the watermark (Spark's watermark metadata on an attribute), by kind. */
   readonly eventTime: ReadonlyMap<string, EventTimeKind>;
+  /** The session-window column `sessionWindow` added (Spark's `SessionWindow.marker`), with its gap: an aggregation grouping by it merges sessions. */
+  readonly session?: { readonly column: string; readonly gapMs: number };
 }
 
 /** A row dropped because its event time was already behind the watermark. */
@@ -115,7 +117,7 @@ export interface LogicalPlan {
   readonly columns: ColumnsInfo;
   readonly watermarks: readonly WatermarkSpec[];
   /** Set by a streaming aggregation: whether its grouping keys include an event-time column. */
-  readonly aggregation: { readonly operator: string; readonly eventTimeKey: boolean } | undefined;
+  readonly aggregation: { readonly operator: string; readonly eventTimeKey: boolean; readonly sessionWindow?: boolean } | undefined;
   readonly sink: SinkSpec | undefined;
 }
 

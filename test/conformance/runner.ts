@@ -43,6 +43,7 @@ import {
   parseDurationMs,
   readJsonFiles,
   selectColumns,
+  sessionWindow,
   slidingWindow,
   startQuery,
   throttleFiles,
@@ -289,6 +290,8 @@ interface Plan {
   /** Grouping columns in order ('window' where the window spec stands). */
   readonly groupBy: readonly string[] | undefined;
   readonly window: { readonly timeColumn: string; readonly duration: string | number; readonly slide: string | number | undefined; readonly startTime: string | number | undefined } | undefined;
+  /** `session_window(timeColumn, gapDuration)` among the grouping keys. */
+  readonly session: { readonly timeColumn: string; readonly gapDuration: string | number } | undefined;
   /** The aggregations, in order: function, input column ('*' for count(*)), output name. */
   readonly aggregations: readonly AggregationSpec[] | undefined;
   readonly select: readonly string[] | undefined;
@@ -411,6 +414,7 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
 
   let groupBy: string[] | undefined;
   let window: Plan['window'];
+  let session: Plan['session'];
   const g = q['groupBy'];
   if (g !== undefined && g !== null) {
     if (!Array.isArray(g)) throw new CaseError('groupBy must be a list');
@@ -426,7 +430,11 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       const sw = objectAt(key, 'sessionWindow', 'groupBy sessionWindow', false);
       if (sw !== undefined) {
         needs.unknownKeys('options.query.groupBy[].sessionWindow', sw, ['timeColumn', 'gapDuration']);
-        needs.feature('session windows', 'sessionWindow');
+        const timeColumn = sw['timeColumn'];
+        const gapDuration = sw['gapDuration'];
+        if (typeof timeColumn !== 'string' || (typeof gapDuration !== 'string' && typeof gapDuration !== 'number')) throw new CaseError('a session window needs timeColumn and gapDuration');
+        if (session !== undefined || window !== undefined) needs.feature('several windows in one groupBy');
+        session = { timeColumn, gapDuration };
         groupBy.push('session_window');
       }
       if (w !== undefined) {
@@ -561,6 +569,7 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       dropDuplicates: dedup,
       groupBy,
       window,
+      session,
       aggregations,
       select,
       outputMode: outputMode as OutputMode,
@@ -703,6 +712,7 @@ function buildQuery(plan: Plan, dir: string, catalog: Catalog, current: { index:
     if (w.slide !== undefined && parseDurationMs(w.slide) !== parseDurationMs(w.duration)) ops.push(slidingWindow(w.timeColumn, w.duration, w.slide, options) as unknown as Op);
     else ops.push(tumblingWindow(w.timeColumn, w.duration, options) as unknown as Op);
   }
+  if (plan.session !== undefined) ops.push(sessionWindow(plan.session.timeColumn, plan.session.gapDuration) as unknown as Op);
   if (plan.groupBy !== undefined && plan.aggregations !== undefined) {
     // groupBy(...).agg(fn(column).as(name), ...); the runner's rows are untyped.
     const aggregates = plan.aggregations.map((a) => (a.fn === 'count' ? agg.count(a.column) : agg[a.fn](a.column)).as(a.as));
