@@ -240,8 +240,7 @@ export function groupByAgg<K extends string, const A extends readonly Aggregate[
   const cols = [...columns];
   return <B extends RowBatch<{ readonly [P in K | Exclude<A[number]['column'], '*'>]: unknown }>>(source: Observable<B>): Pipeline<MicroBatch<AggRow<RowOfBatch<B>, K, A>>> => {
     const plan = inputPlan(OP, source);
-    return pipeline<MicroBatch<AggRow<RowOfBatch<B>, K, A>>>(
-      aggregationPlan(OP, plan, cols, (types) =>
+    const aggregated = aggregationPlan(OP, plan, cols, (types) =>
         aggregates.map((a) => {
           const star = a.fn === 'count' && a.column === '*';
           const inputType = star ? undefined : types?.get(a.column);
@@ -254,7 +253,11 @@ export function groupByAgg<K extends string, const A extends readonly Aggregate[
             combiner: combinerFor(a.fn, inputType, { star, ...(a.relativeSD === undefined ? {} : { relativeSD: a.relativeSD }) }),
           };
         }),
-      ),
     );
+    // count(DISTINCT ...) keeps every distinct value of a group: the output-mode check allows it
+    // only where the watermark evicts the group (see outputModeError).
+    const distinct = aggregates.some((a) => a.fn === 'count_distinct');
+    const agg = aggregated.aggregation;
+    return pipeline<MicroBatch<AggRow<RowOfBatch<B>, K, A>>>(distinct && agg !== undefined ? { ...aggregated, aggregation: { ...agg, distinct: true } } : aggregated);
   };
 }

@@ -31,6 +31,14 @@ export function outputModeError(plan: LogicalPlan, mode: OutputMode, operator = 
         `use outputMode 'complete' or 'update', or add withWatermark(...) on the event-time column the aggregation groups by`,
     );
   }
+  if (agg !== undefined && agg.distinct === true && plan.source.isStreaming && !(agg.eventTimeKey && mode !== 'complete')) {
+    // Spark refuses every distinct aggregation on a stream; where a watermark evicts the groups
+    // (an event-time key, append or update) their distinct sets are bounded, so we allow it there.
+    return new AnalysisError(
+      `${operator}: Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead ` +
+        `(count(DISTINCT ...) is allowed where a watermark on a grouping key evicts the groups, in append or update mode)`,
+    );
+  }
   if (agg !== undefined && mode === 'update' && agg.sessionWindow === true) {
     return new AnalysisError(`${operator}: Update output mode not supported for session window on streaming DataFrames/DataSets; use 'append' (with a watermark) or 'complete'`);
   }

@@ -117,7 +117,7 @@ export interface LogicalPlan {
   readonly columns: ColumnsInfo;
   readonly watermarks: readonly WatermarkSpec[];
   /** Set by a streaming aggregation: whether its grouping keys include an event-time column. */
-  readonly aggregation: { readonly operator: string; readonly eventTimeKey: boolean; readonly sessionWindow?: boolean } | undefined;
+  readonly aggregation: { readonly operator: string; readonly eventTimeKey: boolean; readonly sessionWindow?: boolean; readonly distinct?: boolean } | undefined;
   readonly sink: SinkSpec | undefined;
 }
 

@@ -171,7 +171,7 @@ describe('the state store', () => {
   it('holds each group’s grouping values and encoded (JSON) accumulators', async () => {
     const catalog = new Catalog();
     const query = startQuery(
-      readJsonFiles('/in', { schema, fileSystem: virtualDirectory('/in', files) }).pipe(
+      readJsonFiles('/in', { schema, fileSystem: virtualDirectory('/in', files), watch: false }).pipe(
         groupByAgg(['action'], agg.count('*'), agg.avg('latency'), agg.countDistinct('user'), agg.approxCountDistinct('user')),
         toMemoryTable('t', { catalog, outputMode: 'complete' }),
       ),
@@ -186,6 +186,21 @@ describe('the state store', () => {
     expect(typeof close.accs[3]).toBe('string');
     const entries = [...provider.snapshot().values()];
     expect(JSON.parse(JSON.stringify(entries))).toEqual(entries);
+  });
+});
+
+describe('count(DISTINCT) on a stream', () => {
+  const stream$ = () => readJsonFiles('/in', { schema, fileSystem: virtualDirectory('/in', files) });
+  it('is refused where its state would grow forever (Spark refuses it on every stream), naming approx_count_distinct', () => {
+    const counts$ = stream$().pipe(groupByAgg(['action'], agg.countDistinct('user')));
+    expect(() => counts$.pipe(toMemoryTable('t', { catalog: new Catalog(), outputMode: 'complete' }))).toThrow(/Distinct aggregations are not supported on streaming DataFrames\/Datasets. Consider using approx_count_distinct\(\) instead/);
+    expect(() => counts$.pipe(toMemoryTable('t', { catalog: new Catalog(), outputMode: 'update' }))).toThrow(AnalysisError);
+  });
+
+  it('is allowed where a watermark on a grouping key evicts the groups (append, update)', () => {
+    const windowed$ = stream$().pipe(withWatermark('time', '5 seconds'), tumblingWindow('time', '10 seconds'), groupByAgg(['action', 'window'], agg.countDistinct('user')));
+    expect(() => windowed$.pipe(toMemoryTable('t', { catalog: new Catalog(), outputMode: 'update' }))).not.toThrow();
+    expect(() => windowed$.pipe(toMemoryTable('t', { catalog: new Catalog(), outputMode: 'complete' }))).toThrow(AnalysisError);
   });
 });
 
