@@ -7,7 +7,9 @@ import type { JsonValue } from './source.js';
  * so a retry starts from version `v` again.
  *
  * Keys are strings (group keys) held in a `Map`, never in an object, so no key can reach a
- * prototype.
+ * prototype. Values are shared with the committed version, not copied: treat what `get` and
+ * `entries` return as immutable and `put` a new value instead (an object changed in place
+ * would change committed state, which `abort` cannot undo).
  */
 export class StateStore<V> {
   private readonly changes = new Map<string, V>();
