@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Observable, Subscription } from 'rxjs';
 import {
+  AnalysisError,
   Catalog,
   dropDuplicates,
   filterRows,
@@ -837,11 +838,15 @@ function checkError(plan: Plan, observed: Observed): Outcome {
   if (got === undefined) return `expected an error at ${where}${kind}, but the query ${plan.inputs.length === 0 ? 'started' : `ran all ${plan.inputs.length} batch(es)`} without one`;
   const gotWhere = got.phase === 'batch' ? `batch ${got.batch ?? '?'}` : got.phase;
   const text = errorTexts(got.error);
-  // define < start: the library checks output modes when the sink is composed, before Spark's start.
+  // define < start < firstBatch: the library checks the plan (output modes, what Spark's planner
+  // refuses) when the pipeline is composed, before Spark's start or first batch. An analysis
+  // error raised earlier than Spark raises it counts; a data error must come when Spark's does.
+  const earlyAnalysis = got.error instanceof AnalysisError && (got.phase === 'define' || got.phase === 'start');
   const phaseOk =
     got.phase === phase ||
     (phase === 'start' && got.phase === 'define') ||
-    (phase === 'firstBatch' && got.phase === 'batch' && got.batch === 0);
+    (phase === 'firstBatch' && got.phase === 'batch' && got.batch === 0) ||
+    ((phase === 'firstBatch' || (phase === 'batch' && (atBatch === 0 || atBatch === undefined))) && earlyAnalysis);
   if (!phaseOk) return `expected an error at ${where}${kind}, got one at ${gotWhere}: ${text[0] ?? ''}`;
   if (phase === 'batch' && typeof atBatch === 'number' && got.batch !== atBatch) return `expected the error at batch ${atBatch}, got it at batch ${got.batch ?? '?'}: ${text[0] ?? ''}`;
   const all = text.join('\n');
