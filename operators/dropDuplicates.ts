@@ -43,14 +43,13 @@ function keyColumns(op: string, plan: LogicalPlan, columns: readonly string[]): 
 }
 
 /**
- * Spark's `UnsupportedOperationChecker` (up to 3.3): deduplication after a streaming
- * aggregation is refused. Spark 3.4+ allows it in append mode by giving each stateful operator
- * its own watermark for late rows; this engine gives every step the batch's one watermark, so
- * the rows an append-mode aggregation emits (windows the watermark has passed) would all be late.
+ * After a streaming aggregation, deduplication runs only in append mode, as Spark 3.4+ allows
+ * chained stateful operators (`UnsupportedOperationChecker.checkStreamingQueryGlobalWatermarkLimit`):
+ * each step judges late rows by the previous batch's watermark, so the windows an append-mode
+ * aggregation emits are not late for it. The output-mode check refuses the other modes.
  */
-function refuseAfterAggregation(op: string, plan: LogicalPlan): void {
-  if (plan.aggregation === undefined) return;
-  throw new AnalysisError(`${op}: ${op} is not supported after aggregation on a streaming DataFrame/Dataset (${plan.aggregation.operator} comes before it)`);
+function afterAggregation(op: string, plan: LogicalPlan): LogicalPlan {
+  return plan.aggregation === undefined ? plan : { ...plan, statefulAfterAggregation: op };
 }
 
 /**
@@ -184,8 +183,7 @@ const anotherBatchToEvict = (newWatermarkMs: number): boolean => newWatermarkMs 
 export function dropDuplicates<K extends string>(...columns: K[]) {
   checkColumnNames(OP, columns);
   return <B extends RowBatch<{ readonly [P in K]: unknown }>>(source: Observable<B>): Pipeline<MicroBatch<RowOfBatch<B>>> => {
-    const plan = inputPlan(OP, source);
-    refuseAfterAggregation(OP, plan);
+    const plan = afterAggregation(OP, inputPlan(OP, source));
     const keys = keyColumns(OP, plan, columns);
     const et = eventTimeColumn(plan, keys);
     // Spark's watermarkPredicateForKeys: only an event-time key can be compared with the watermark.
@@ -227,8 +225,7 @@ export function dropDuplicates<K extends string>(...columns: K[]) {
 export function dropDuplicatesWithinWatermark<K extends string>(...columns: K[]) {
   checkColumnNames(OP_WITHIN, columns);
   return <B extends RowBatch<{ readonly [P in K]: unknown }>>(source: Observable<B>): Pipeline<MicroBatch<RowOfBatch<B>>> => {
-    const plan = inputPlan(OP_WITHIN, source);
-    refuseAfterAggregation(OP_WITHIN, plan);
+    const plan = afterAggregation(OP_WITHIN, inputPlan(OP_WITHIN, source));
     const keys = keyColumns(OP_WITHIN, plan, columns);
     // Spark's UnsupportedOperationChecker: the input must carry an event-time column.
     if (plan.watermarks.length === 0 || plan.columns.eventTime.size === 0) {

@@ -61,6 +61,9 @@ export function checkGroupColumns(op: string, columns: readonly string[]): void 
  * `groupByAgg` and `groupCount`.
  */
 export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly string[], resolve: (types: ReadonlyMap<string, ColumnType> | undefined) => readonly ResolvedAggregate[]): LogicalPlan {
+  if (plan.aggregation !== undefined) {
+    throw new AnalysisError(`${op}: Multiple streaming aggregations are not supported with streaming DataFrames/Datasets (${plan.aggregation.operator} comes before it)`);
+  }
   const types = plan.columns.types;
   requireColumns(op, plan, columns);
   const aggs = resolve(types);

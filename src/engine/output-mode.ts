@@ -39,6 +39,13 @@ export function outputModeError(plan: LogicalPlan, mode: OutputMode, operator = 
         `(count(DISTINCT ...) is allowed where a watermark on a grouping key evicts the groups, in append or update mode)`,
     );
   }
+  if (plan.statefulAfterAggregation !== undefined && mode !== 'append') {
+    return new AnalysisError(
+      `${operator}: Detected pattern of possible 'correctness' issue due to global watermark. The query contains stateful operation which can emit rows older than ` +
+        `the current watermark plus allowed late record delay, which are "late rows" in downstream stateful operations and these rows can be discarded ` +
+        `(${plan.statefulAfterAggregation} after ${agg?.operator ?? 'an aggregation'} runs in append mode only)`,
+    );
+  }
   if (agg !== undefined && mode === 'update' && agg.sessionWindow === true) {
     return new AnalysisError(`${operator}: Update output mode not supported for session window on streaming DataFrames/DataSets; use 'append' (with a watermark) or 'complete'`);
   }

@@ -119,6 +119,8 @@ export interface LogicalPlan {
   /** Set by a streaming aggregation: whether its grouping keys include an event-time column. */
   readonly aggregation: { readonly operator: string; readonly eventTimeKey: boolean; readonly sessionWindow?: boolean; readonly distinct?: boolean } | undefined;
   readonly sink: SinkSpec | undefined;
+  /** A stateful step that follows an aggregation (allowed in append mode only, as Spark 3.4+). */
+  readonly statefulAfterAggregation?: string;
 }
 
 const FOREIGN = Symbol('structured-rx.foreignOperatorAfter');

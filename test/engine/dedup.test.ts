@@ -2,7 +2,7 @@
 // StreamingDeduplicationWithinWatermarkSuite: the first row per key across batches, keys by
 // value, eviction by the watermark, late rows, expiry within the watermark delay, progress, and
 // the composition errors.
-import type { Observable } from 'rxjs';
+import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import {
   AnalysisError,
   InvalidArgumentError,
@@ -384,11 +384,33 @@ describe('composition', () => {
     expect(dropDuplicatesWithinWatermark('id')(windowed).plan.steps.length).toBe(3);
   });
 
-  it('refuses deduplication after an aggregation', () => {
+  it('runs after an aggregation in append mode only, as Spark 3.4+ (other modes: the correctness check)', () => {
     for (const op of [dropDuplicates, dropDuplicatesWithinWatermark]) {
-      const e = thrown(() => source().pipe(withWatermark('time', '1 minute'), groupCount('id', 'time'), op('id')), AnalysisError);
-      expect(e.message).toContain('is not supported after aggregation on a streaming DataFrame/Dataset');
+      const chained = () => source().pipe(withWatermark('time', '1 minute'), groupCount('id', 'time'), op('id'));
+      expect(() => chained().pipe(foreachBatch(() => undefined, { outputMode: 'append' }))).not.toThrow();
+      for (const outputMode of ['update', 'complete'] as const) {
+        const e = thrown(() => chained().pipe(foreachBatch(() => undefined, { outputMode })), AnalysisError);
+        expect(e.message).toContain("Detected pattern of possible 'correctness' issue due to global watermark");
+      }
     }
+  });
+
+  it('after an append-mode aggregation, keeps every window the aggregation emits (none is late for it)', async () => {
+    const files = [[{ id: 'a', time: 1 }, { id: 'a', time: 2 }], [{ id: 'a', time: 12 }], [{ id: 'a', time: 30 }]];
+    const out = await lastValueFrom(
+      readJsonFiles('/in', { schema, fileSystem: virtualDirectory('/in', files), watch: false }).pipe(
+        throttleFiles(1),
+        withWatermark('time', '5 seconds'),
+        tumblingWindow('time', '5 seconds'),
+        groupCount('window'),
+        dropDuplicates('window'),
+        foreachBatch(() => undefined, { outputMode: 'append' }),
+        toArray(),
+      ),
+    );
+    const emitted = out.reduce((n, p) => n + p.sink.numOutputRows, 0);
+    expect(emitted).toBe(3); // [0,5), [10,15), [30,35): each once, none dropped as late
+    expect(out.reduce((n, p) => n + (p.stateOperators[1]?.numLateInputRows ?? 0), 0)).toBe(0);
   });
 
   it('refuses an unknown column, and no columns where the columns are unknown', () => {
