@@ -5,7 +5,8 @@ import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '..
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { ColumnsInfo, OutputMode, Pipeline } from '../src/engine/plan.js';
 import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
-import { setField } from '../src/with-column.js';
+import { ColumnAdder, setField } from '../src/with-column.js';
+import type { ColumnType } from '../src/schema.js';
 
 /** What a user's batch step is told about the batch. */
 export interface BatchInfo {
@@ -107,6 +108,38 @@ export function selectColumns<R, K extends keyof R & string>(...names: K[]) {
             return out;
           }),
         ),
+        { columns: { types: nextTypes, eventTime } },
+      ),
+    );
+  };
+}
+
+/**
+ * Spark's `withColumn(name, expression)`: adds (or replaces) the column `name`, computed per row
+ * by `fn`. Give the column's `type` so later operators can check it (a window needs a
+ * `timestamp`, an average a number); without it the plan's column types become unknown, as
+ * after `mapBatch`. Replacing a column that carries event time removes its watermark mark.
+ *
+ * @example
+ * events$.pipe(withColumn('latencyMs', (r) => (r.latency ?? 0) * 1000, 'double'))
+ */
+export function withColumn<R, N extends string, V>(name: N, fn: (row: R) => V, type?: ColumnType) {
+  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('withColumn', 'name', name, 'a column name');
+  if (typeof fn !== 'function') throw new InvalidArgumentError('withColumn', 'fn', fn, 'a function (row) => value');
+  if (type !== undefined && typeof type !== 'string') throw new InvalidArgumentError('withColumn', 'type', type, 'a column type such as double, string or timestamp');
+  return (source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Omit<R, N> & { readonly [P in N]: V }>> => {
+    const plan = inputPlan('withColumn', source);
+    const types = plan.columns.types;
+    const nextTypes = types === undefined || type === undefined ? undefined : new Map(types).set(name, type);
+    const eventTime = new Map(plan.columns.eventTime);
+    eventTime.delete(name);
+    return pipeline<MicroBatch<Omit<R, N> & { readonly [P in N]: V }>>(
+      withStep(
+        plan,
+        statelessStep('withColumn', (input) => {
+          const adder = new ColumnAdder(name);
+          return (input as Batch<R>).mapChunks((chunk) => chunk.map((row) => adder.add(row as R & object, fn(row))));
+        }),
         { columns: { types: nextTypes, eventTime } },
       ),
     );

@@ -10,7 +10,7 @@ export { groupByAgg, type AggRow, type AggValue, type AggState } from '../operat
 export { agg, type Aggregate } from './agg/functions.js';
 export { combinerFor, countStar, countNonNull, sumCombiner, avgCombiner, minCombiner, maxCombiner, countDistinctCombiner, approxCountDistinctCombiner, ArithmeticOverflowError, DEFAULT_RELATIVE_SD, type Combiner, type AnyCombiner, type AggregateFunction, type AvgAcc } from './agg/combiners.js';
 export { dropDuplicates, dropDuplicatesWithinWatermark } from '../operators/dropDuplicates.js';
-export { mapBatch, filterRows, selectColumns, type BatchInfo } from '../operators/mapBatch.js';
+export { mapBatch, filterRows, selectColumns, withColumn, type BatchInfo } from '../operators/mapBatch.js';
 export { toMemoryTable, type ToMemoryTableOptions } from '../operators/toMemoryTable.js';
 export { foreachBatch, type ForeachBatchOptions } from '../operators/foreachBatch.js';
 

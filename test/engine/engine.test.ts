@@ -11,6 +11,7 @@ import {
   groupCount,
   isStreaming,
   mapBatch,
+  withColumn,
   readJsonFiles,
   startQuery,
   throttleFiles,
@@ -423,5 +424,26 @@ describe('a source that breaks its contract', () => {
     };
     const p$ = pipeline<MicroBatch<{ n: number }>>(sourcePlan({ description: 'BrokenSource', isStreaming: true, create: () => broken as Source<unknown> }));
     await expect(lastValueFrom(p$)).rejects.toThrow('latestOffset exploded');
+  });
+});
+
+describe('withColumn', () => {
+  it('computes a column per row, keeps the plan whole, and types it when told', async () => {
+    const out = await lastValueFrom(
+      readJsonFiles('/in', { schema, fileSystem: threeFiles(), watch: false }).pipe(
+        withColumn('hour', (r: { time: number | null }) => Math.floor((r.time ?? 0) / 3_600_000), 'long'),
+        groupCount('hour'),
+      ),
+    );
+    expect(out.rows).toEqual([
+      { hour: 0, count: 2 },
+      { hour: 1, count: 2 },
+      { hour: 2, count: 2 },
+    ]);
+    const typed = readJsonFiles('/in', { schema, fileSystem: threeFiles() }).pipe(withColumn('x', () => 1, 'long'));
+    expect(typed.plan.columns.types?.get('x')).toBe('long');
+    const untyped = readJsonFiles('/in', { schema, fileSystem: threeFiles() }).pipe(withColumn('x', () => 1));
+    expect(untyped.plan.columns.types).toBeUndefined();
+    expect(() => withColumn('', () => 1)).toThrow(InvalidArgumentError);
   });
 });
