@@ -108,6 +108,36 @@ export class SeenFileLog {
   paths(): string[] {
     return [...this.seen.keys()];
   }
+
+  /** The log as JSON, for a checkpoint: the entries not yet forgotten (with their positions) and every path seen. */
+  toJSON(): JsonValue {
+    const entries: JsonValue[] = [];
+    this.entries.forEach((e, i) => {
+      if (e !== undefined) entries.push([i, e.path, e.name, e.size, e.mtimeMs]);
+    });
+    return {
+      size: this.entries.length,
+      entries,
+      seen: [...this.seen].map(([path, mtime]) => [path, mtime]),
+      latestMtime: Number.isFinite(this.latestMtime) ? this.latestMtime : null,
+      purgedBefore: Number.isFinite(this.purgedBefore) ? this.purgedBefore : null,
+    };
+  }
+
+  /** The log `toJSON` wrote. */
+  static fromJSON(json: JsonValue, maxAgeMs: number): SeenFileLog {
+    const o = json as { size?: unknown; entries?: unknown; seen?: unknown; latestMtime?: unknown; purgedBefore?: unknown } | null;
+    if (o === null || typeof o !== 'object' || typeof o.size !== 'number' || !Array.isArray(o.entries) || !Array.isArray(o.seen)) {
+      throw new StructuredRxError('the file source log in the checkpoint is not one this source wrote');
+    }
+    const log = new SeenFileLog(maxAgeMs);
+    log.entries.length = o.size;
+    for (const e of o.entries as [number, string, string, number, number][]) log.entries[e[0]] = { path: e[1], name: e[2], size: e[3], mtimeMs: e[4], isFile: true };
+    for (const [path, mtime] of o.seen as [string, number][]) log.seen.set(path, mtime);
+    log.latestMtime = typeof o.latestMtime === 'number' ? o.latestMtime : -Infinity;
+    log.purgedBefore = typeof o.purgedBefore === 'number' ? o.purgedBefore : -Infinity;
+    return log;
+  }
 }
 
 function filesOf(offset: Offset | null): number {
@@ -188,7 +218,7 @@ interface FileSourceConfig {
 class JsonFileSource<R> implements Source<R> {
   readonly description: string;
   readonly pollIntervalMs: number;
-  private readonly log: SeenFileLog;
+  private log: SeenFileLog;
   private listings = 0;
   private maxAgeApplies = true;
 
@@ -270,7 +300,16 @@ class JsonFileSource<R> implements Source<R> {
   }
 
   checkpoint(): JsonValue {
-    return { files: this.log.size, seen: this.log.paths() };
+    return { listings: this.listings, log: this.log.toJSON() };
+  }
+
+  restore(state: JsonValue): void {
+    const o = state as { listings?: unknown; log?: unknown } | null;
+    if (o === null || typeof o !== 'object' || typeof o.listings !== 'number' || o.log === undefined) {
+      throw new StructuredRxError(`${this.description}: the checkpoint's source log is not one this source wrote`);
+    }
+    this.log = SeenFileLog.fromJSON(o.log as JsonValue, this.c.maxFileAgeMs);
+    this.listings = o.listings;
   }
 
   stop(): void {

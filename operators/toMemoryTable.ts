@@ -67,9 +67,10 @@ export function toMemoryTable(name: string, options: ToMemoryTableOptions) {
         name,
         description: `MemorySink[${name}]`,
         outputMode,
-        create: () => {
-          // A new run of a query starts a new table, as Spark's start() creates a new MemorySink.
-          catalog.replace<R>(name, [], { batchId: -1, ...info });
+        create: (run?: { readonly resumed: boolean }) => {
+          // A new run of a query starts a new table, as Spark's start() creates a new MemorySink;
+          // a run that resumes a checkpointed query keeps the table's batches (a replayed one is skipped).
+          if (run?.resumed !== true || catalog.table<R>(name) === undefined) catalog.replace<R>(name, [], { batchId: -1, ...info });
           return {
             addBatch: (batchId: number, rows: readonly unknown[]) => {
               const current = catalog.table<R>(name);

@@ -22,6 +22,7 @@ export { Pipeline, planOf, type LogicalPlan, type OutputMode, type LateRow, type
 export { MicroBatchExecution, END_OF_TIME_MS, type MicroBatch, type OffsetLogEntry, type CommitLogEntry, type CheckpointState, type DriverOptions } from './engine/driver.js';
 export { Batch, type EventTimeStats } from './engine/batch.js';
 export { StateStore, StateStoreProvider, type StateDelta } from './engine/state-store.js';
+export { CheckpointError, CHECKPOINT_FORMAT_VERSION } from './engine/checkpoint.js';
 export { offsetsEqual, READ_ALL, type Source, type SourceSpec, type SourceBatch, type Offset, type ReadLimit, type JsonValue } from './engine/source.js';
 export { observableSourceSpec, type BatchLike } from './engine/observable-source.js';
 export { pipeline, sourcePlan, inputPlan, withStep } from './engine/compose.js';

@@ -13,6 +13,15 @@ export interface StartQueryOptions {
   /** A stable id (Spark keeps it in the checkpoint); default a new UUID. */
   readonly id?: string;
   /**
+   * Spark's `checkpointLocation`: a directory where the query keeps, per batch, the write-ahead
+   * record of its planned input, its commit, the source's log and the state stores' versions. A
+   * query started on an existing checkpoint resumes it: the same `id`, a new `runId`, a batch
+   * planned but not committed re-run with exactly its input, watermark and timestamp, and every
+   * state store at the last committed batch. The memory sink keeps its table; a replayed batch
+   * id is skipped.
+   */
+  readonly checkpointLocation?: string;
+  /**
    * Spark's `spark.sql.streaming.noDataMicroBatches.enabled`: run a batch without new data when
    * the watermark moved so that state can be emitted or evicted. Default true.
    */
@@ -62,11 +71,19 @@ export class StreamingQuery {
     if (options.noDataMicroBatches !== undefined && typeof options.noDataMicroBatches !== 'boolean') {
       throw new AnalysisError(`startQuery: invalid noDataMicroBatches ${String(options.noDataMicroBatches)}: expected true or false`);
     }
-    this.id = options.id ?? randomUUID();
+    if (options.checkpointLocation !== undefined && (typeof options.checkpointLocation !== 'string' || options.checkpointLocation === '')) {
+      throw new AnalysisError(`startQuery: invalid checkpointLocation ${String(options.checkpointLocation)}: expected a directory path`);
+    }
     this.nameValue = options.name ?? plan.sink.name;
     this.driver = new MicroBatchExecution(
       plan,
-      { id: this.id, runId: this.runId, name: this.nameValue, noDataMicroBatches: options.noDataMicroBatches ?? true },
+      {
+        id: options.id ?? randomUUID(),
+        runId: this.runId,
+        name: this.nameValue,
+        noDataMicroBatches: options.noDataMicroBatches ?? true,
+        ...(options.checkpointLocation === undefined ? {} : { checkpointLocation: options.checkpointLocation }),
+      },
       {
         batch: (_output, progress) => this.record(progress),
         lateRows: (event) => this.late$.next(event),
@@ -76,6 +93,7 @@ export class StreamingQuery {
         },
       },
     );
+    this.id = this.driver.queryId;
     // As Spark's start(), the query begins on its own clock, after this call returns: a
     // subscriber to `progress` set up right after startQuery sees batch 0.
     this.driver.scheduler.schedule(() => this.driver.start());

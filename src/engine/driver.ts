@@ -6,6 +6,7 @@ import { outputModeError, resolveOutputMode } from './output-mode.js';
 import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StepContext, StepInstance } from './plan.js';
 import { READ_ALL, offsetsEqual, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
 import { StateStoreProvider, type StateStore } from './state-store.js';
+import { CheckpointDir, CheckpointError, SNAPSHOT_INTERVAL } from './checkpoint.js';
 
 /** How many batches the offset and commit logs (and the state stores' deltas) keep, as Spark's `spark.sql.streaming.minBatchesToRetain`. */
 export const BATCHES_TO_RETAIN = 100;
@@ -65,6 +66,8 @@ export interface DriverOptions {
   readonly name: string | null;
   /** Spark's `spark.sql.streaming.noDataMicroBatches.enabled`. Default true. */
   readonly noDataMicroBatches: boolean;
+  /** A directory where the driver keeps its checkpoint; a run on an existing one resumes it. */
+  readonly checkpointLocation?: string;
 }
 
 /** What the driver tells the one who runs it. */
@@ -119,6 +122,11 @@ export class MicroBatchExecution {
   private readonly sink: SinkWriter | undefined;
   private readonly operatorWatermarks: (number | undefined)[];
 
+  /** The query's id: the options', or the checkpoint's when the run resumes one. */
+  readonly queryId: string;
+  private readonly checkpointDir: CheckpointDir | undefined;
+  /** A batch planned (offset log) but not committed when the previous run ended: run it first, as planned. */
+  private replay: OffsetLogEntry | undefined;
   private watermark = 0;
   private lastBatchWatermark: number | undefined;
   private committed: Offset | null = null;
@@ -161,8 +169,86 @@ export class MicroBatchExecution {
       this.stateStores.push(provider);
       this.stepStore.push(provider);
     });
-    this.sink = plan.sink?.create();
     this.operatorWatermarks = plan.watermarks.map(() => undefined);
+    this.checkpointDir = options.checkpointLocation === undefined ? undefined : new CheckpointDir(options.checkpointLocation);
+    const resumed = this.checkpointDir === undefined ? undefined : this.recover(this.checkpointDir);
+    this.queryId = resumed ?? options.id;
+    this.sink = plan.sink?.create({ resumed: resumed !== undefined });
+  }
+
+  /**
+   * Reads the checkpoint: the query id, the last committed batch (its end offsets, the watermark
+   * after it, the state stores at its version), the source's log, and a batch planned but not
+   * committed, which runs first with exactly its planned input, watermark and timestamp.
+   * Returns the checkpoint's query id, or undefined for a new checkpoint (then written).
+   */
+  private recover(cp: CheckpointDir): string | undefined {
+    const operators = this.stateStores.map((p) => p.operatorName);
+    const meta = cp.readJson('metadata') as { id?: unknown; operators?: unknown } | null | undefined;
+    if (meta === undefined) {
+      cp.writeJson('metadata', { id: this.options.id, operators });
+      return undefined;
+    }
+    if (meta === null || typeof meta.id !== 'string' || !Array.isArray(meta.operators)) throw new CheckpointError(cp.path('metadata'), 'has no query id or operators');
+    if (JSON.stringify(meta.operators) !== JSON.stringify(operators)) {
+      throw new CheckpointError(cp.dir, `was written by a query with the stateful operators [${meta.operators.join(', ')}], this one has [${operators.join(', ')}]`);
+    }
+    const commits = cp.numbers('commits');
+    const offsets = cp.numbers('offsets');
+    const lastCommit = commits[commits.length - 1] ?? -1;
+    const lastPlanned = offsets[offsets.length - 1] ?? -1;
+    if (lastPlanned > lastCommit + 1 || lastCommit > lastPlanned) {
+      throw new CheckpointError(cp.dir, `has a gap: batches planned up to ${lastPlanned}, committed up to ${lastCommit}`);
+    }
+    if (lastCommit >= 0) {
+      const planned = cp.readJson(`offsets/${lastCommit}`) as unknown as OffsetLogEntry | undefined;
+      const commit = cp.readJson(`commits/${lastCommit}`) as unknown as (CommitLogEntry & { operatorWatermarks?: (number | null)[] }) | undefined;
+      if (planned === undefined || commit === undefined) throw new CheckpointError(cp.dir, `lacks the records of batch ${lastCommit}`);
+      this.committed = planned.endOffset;
+      this.lastBatchWatermark = planned.watermarkMs;
+      this.watermark = commit.nextWatermarkMs;
+      (commit.operatorWatermarks ?? []).forEach((w, i) => {
+        if (i < this.operatorWatermarks.length) this.operatorWatermarks[i] = w ?? undefined;
+      });
+      this.nextBatchId = lastCommit + 1;
+      this.offsetLog.set(lastCommit, planned);
+      this.commitLog.set(lastCommit, { batchId: lastCommit, nextWatermarkMs: commit.nextWatermarkMs });
+    }
+    if (lastPlanned >= 0) {
+      const log = cp.readJson(`sources/0/${lastPlanned}`);
+      if (log === undefined) throw new CheckpointError(cp.dir, `lacks the source log of batch ${lastPlanned}`);
+      if (this.source.restore === undefined) throw new CheckpointError(cp.dir, `the source ${this.source.description} cannot be restored from a checkpoint (it cannot replay its input)`);
+      this.source.restore(log);
+    }
+    for (const provider of this.stateStores) restoreStateStore(cp, provider, lastCommit + 1);
+    if (lastPlanned === lastCommit + 1) this.replay = cp.readJson(`offsets/${lastPlanned}`) as unknown as OffsetLogEntry;
+    return meta.id;
+  }
+
+  /** Writes a batch's write-ahead record and the source's log, before the batch runs. */
+  private writeAhead(entry: OffsetLogEntry): void {
+    const cp = this.checkpointDir;
+    if (cp === undefined) return;
+    cp.writeJson(`offsets/${entry.batchId}`, entry as unknown as JsonValue);
+    cp.writeJson(`sources/0/${entry.batchId}`, this.source.checkpoint());
+  }
+
+  /** Writes the batch's commit and the state stores' new versions, then drops old files. */
+  private writeCommit(batchId: number): void {
+    const cp = this.checkpointDir;
+    if (cp === undefined) return;
+    for (const provider of this.stateStores) writeStateVersion(cp, provider);
+    cp.writeJson(`commits/${batchId}`, {
+      batchId,
+      nextWatermarkMs: this.watermark,
+      operatorWatermarks: this.operatorWatermarks.map((w) => w ?? null),
+    });
+    const old = batchId - BATCHES_TO_RETAIN;
+    if (old >= 0) {
+      cp.remove(`offsets/${old}`);
+      cp.remove(`commits/${old}`);
+    }
+    if (batchId >= 2) cp.remove(`sources/0/${batchId - 2}`);
   }
 
   /** The watermark the next batch runs with, epoch ms. */
@@ -202,7 +288,7 @@ export class MicroBatchExecution {
   /** Everything a checkpoint saves, as plain data. */
   checkpointState(): CheckpointState {
     return {
-      id: this.options.id,
+      id: this.queryId,
       offsets: [...this.offsetLog.values()],
       commits: [...this.commitLog.values()],
       watermarkMs: this.watermark,
@@ -268,6 +354,15 @@ export class MicroBatchExecution {
     this.idle = false;
     this.triggerActive = true;
     this.dataAvailable = false;
+    const replay = this.replay;
+    if (replay !== undefined) {
+      // The batch the previous run planned but did not commit: exactly its input, watermark and time.
+      this.replay = undefined;
+      this.triggers++;
+      this.dataAvailable = replay.isDataBatch;
+      this.runBatch(replay.timestampMs, 0, replay.isDataBatch ? replay.endOffset : null, replay.watermarkMs);
+      return;
+    }
     const seq = ++this.checkSeq;
     const triggerStart = this.scheduler.now();
     const kind = this.plan.trigger.kind;
@@ -349,7 +444,9 @@ export class MicroBatchExecution {
     const start = this.committed;
     const isData = end !== null;
     // The write-ahead record: what this batch reads and with which watermark, before it runs.
-    this.offsetLog.set(batchId, { batchId, startOffset: start, endOffset: isData ? end : start, watermarkMs, timestampMs: triggerStart, isDataBatch: isData });
+    const entry: OffsetLogEntry = { batchId, startOffset: start, endOffset: isData ? end : start, watermarkMs, timestampMs: triggerStart, isDataBatch: isData };
+    this.offsetLog.set(batchId, entry);
+    this.writeAhead(entry);
     if (!isData) {
       this.execute(batchId, triggerStart, latestMs, 0, start, start, watermarkMs, { rows: Batch.empty(), malformedRows: () => 0, inputs: [] }, false);
       return;
@@ -513,6 +610,7 @@ export class MicroBatchExecution {
     this.lastBatchWatermark = watermarkMs;
     this.advanceWatermark(obs);
     this.commitLog.set(batchId, { batchId, nextWatermarkMs: this.watermark });
+    this.writeCommit(batchId);
     // Spark's minBatchesToRetain: the logs keep the last batches only.
     this.offsetLog.delete(batchId - BATCHES_TO_RETAIN);
     this.commitLog.delete(batchId - BATCHES_TO_RETAIN);
@@ -536,7 +634,7 @@ export class MicroBatchExecution {
     }
     if (this.plan.watermarks.length > 0) eventTime.watermark = isoTime(watermarkMs);
     const progress: StreamingQueryProgress = {
-      id: this.options.id,
+      id: this.queryId,
       runId: this.options.runId,
       name: this.options.name,
       batchId,
@@ -696,4 +794,40 @@ export class MicroBatchExecution {
       this.pumping = false;
     }
   }
+}
+
+/** Writes a provider's latest version: a delta, and a full snapshot every SNAPSHOT_INTERVAL versions; drops files no restore needs. */
+function writeStateVersion(cp: CheckpointDir, provider: StateStoreProvider<unknown>): void {
+  const v = provider.version;
+  const dir = `state/${provider.operatorId}`;
+  const delta = provider.deltaOf(v);
+  cp.writeJson(`${dir}/${v}.delta`, (delta === undefined ? { puts: [], removes: [] } : { puts: delta.puts, removes: delta.removes }) as unknown as JsonValue);
+  if (v % SNAPSHOT_INTERVAL === 0) {
+    cp.writeJson(`${dir}/${v}.snapshot`, [...provider.snapshot()] as unknown as JsonValue);
+    // Keep the previous snapshot and what follows it; older versions are not needed to restore.
+    const keepFrom = v - SNAPSHOT_INTERVAL;
+    for (const old of cp.numbers(dir, '.delta')) if (old <= keepFrom) cp.remove(`${dir}/${old}.delta`);
+    for (const old of cp.numbers(dir, '.snapshot')) if (old < keepFrom) cp.remove(`${dir}/${old}.snapshot`);
+  }
+}
+
+/** Restores a provider to `version`: the latest snapshot at or before it, then the deltas after it. */
+function restoreStateStore(cp: CheckpointDir, provider: StateStoreProvider<unknown>, version: number): void {
+  const dir = `state/${provider.operatorId}`;
+  if (version === 0) return;
+  const snapshots = cp.numbers(dir, '.snapshot').filter((v) => v <= version);
+  const base = snapshots[snapshots.length - 1] ?? 0;
+  const entries = new Map<string, unknown>();
+  if (base > 0) {
+    const snap = cp.readJson(`${dir}/${base}.snapshot`);
+    if (!Array.isArray(snap)) throw new CheckpointError(cp.path(`${dir}/${base}.snapshot`), 'is not a state snapshot');
+    for (const e of snap as [string, unknown][]) entries.set(e[0], e[1]);
+  }
+  for (let v = base + 1; v <= version; v++) {
+    const delta = cp.readJson(`${dir}/${v}.delta`) as { puts?: [string, unknown][]; removes?: string[] } | undefined;
+    if (delta === undefined) throw new CheckpointError(cp.path(dir), `lacks version ${v} of the state of ${provider.operatorName} (a gap in its deltas)`);
+    for (const k of delta.removes ?? []) entries.delete(k);
+    for (const [k, val] of delta.puts ?? []) entries.set(k, val);
+  }
+  provider.restore(version, entries);
 }

@@ -88,8 +88,8 @@ export interface SinkSpec {
   readonly name: string | null;
   readonly description: string;
   readonly outputMode: OutputMode;
-  /** Makes the sink's writer for one run. */
-  create(): SinkWriter;
+  /** Makes the sink's writer for one run; `resumed` when the run continues a checkpointed query (its output so far is kept). */
+  create(run?: { readonly resumed: boolean }): SinkWriter;
 }
 
 export interface SinkWriter {

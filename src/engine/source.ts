@@ -63,6 +63,12 @@ export interface Source<R> {
   readonly dataAvailable?: Observable<void>;
   /** The source's own log, for checkpoints (the file source's seen-file log). */
   checkpoint(): JsonValue;
+  /**
+   * Restores the log `checkpoint()` gave, before the run's first trigger (a restart from a
+   * checkpoint), so that the planned input of an uncommitted batch reads the same data again.
+   * A source that cannot replay leaves it out.
+   */
+  restore?(log: JsonValue): void;
   /** Releases what the source holds (watchers, connections). */
   stop(): void;
 }

@@ -153,6 +153,15 @@ export class StateStoreProvider<V> {
     return this.current;
   }
 
+  /** Sets the committed version and its entries (restoring from a checkpoint, before any batch). */
+  restore(version: number, entries: Iterable<readonly [string, V]>): void {
+    if (this.open !== undefined) throw new Error(`state store ${this.operatorId}: restore while a batch has the store open`);
+    this.current.clear();
+    for (const [k, v] of entries) this.current.set(k, v);
+    this.versionValue = version;
+    this.deltas.clear();
+  }
+
   /** A serialisable form of the latest version, for checkpoints. */
   checkpoint(encode: (v: V) => JsonValue): JsonValue {
     return { operatorId: this.operatorId, version: this.versionValue, entries: [...this.current].map(([k, v]) => [k, encode(v)]) };

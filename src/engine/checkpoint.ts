@@ -1,0 +1,109 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { StructuredRxError } from '../errors.js';
+import type { JsonValue } from './source.js';
+
+/** The version of the checkpoint's file format; a checkpoint written by a newer format is refused. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** How often a state store writes a full snapshot; the versions between are deltas. */
+export const SNAPSHOT_INTERVAL = 10;
+
+/** A checkpoint that cannot be used: torn, unreadable, from a newer format, or from another query. */
+export class CheckpointError extends StructuredRxError {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`checkpoint ${path}: ${message}`, options);
+  }
+}
+
+/**
+ * A checkpoint directory, laid out as Spark's:
+ * - `metadata`: the query id, the format version, the stateful operators;
+ * - `offsets/<batchId>`: the write-ahead record of a batch (offsets, watermark, timestamp), written before it runs;
+ * - `commits/<batchId>`: written once the sink has taken the batch;
+ * - `sources/0/<batchId>`: the source's log as of that batch's planned end;
+ * - `state/<operatorId>/<version>.delta` and `.snapshot`: the state stores' versions.
+ *
+ * Every file is written atomically: a temporary file, fsync, rename, fsync of the directory.
+ */
+export class CheckpointDir {
+  constructor(readonly dir: string) {}
+
+  path(rel: string): string {
+    return join(this.dir, rel);
+  }
+
+  /** Writes `value` as JSON at `rel`, atomically (temp file, fsync, rename, fsync of the directory). */
+  writeJson(rel: string, value: JsonValue): void {
+    const target = this.path(rel);
+    const parent = target.slice(0, target.lastIndexOf('/'));
+    mkdirSync(parent, { recursive: true });
+    const temp = join(parent, `.${rel.slice(rel.lastIndexOf('/') + 1)}.${process.pid}.tmp`);
+    const fd = openSync(temp, 'w');
+    try {
+      writeSync(fd, JSON.stringify({ formatVersion: CHECKPOINT_FORMAT_VERSION, value }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+    const dirFd = openSync(parent, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  /** Reads a file written by `writeJson`; undefined when it does not exist. */
+  readJson(rel: string): JsonValue | undefined {
+    const file = this.path(rel);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT') return undefined;
+      throw new CheckpointError(file, `cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new CheckpointError(file, 'is torn or not JSON (was it written by something else?)', { cause: err });
+    }
+    if (parsed === null || typeof parsed !== 'object' || !('formatVersion' in parsed) || !('value' in parsed)) {
+      throw new CheckpointError(file, 'is not a checkpoint file');
+    }
+    const version = (parsed as { formatVersion: unknown }).formatVersion;
+    if (typeof version !== 'number' || version > CHECKPOINT_FORMAT_VERSION) {
+      throw new CheckpointError(file, `has format version ${String(version)}, newer than this library's ${CHECKPOINT_FORMAT_VERSION}`);
+    }
+    return (parsed as { value: JsonValue }).value;
+  }
+
+  /** The numbered files of a log directory (`offsets`, `commits`, ...), ascending; temp files are ignored. */
+  numbers(sub: string, suffix = ''): number[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.path(sub));
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT') return [];
+      throw new CheckpointError(this.path(sub), `cannot be listed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const out: number[] = [];
+    for (const name of names) {
+      if (name.startsWith('.') || !name.endsWith(suffix)) continue;
+      const n = Number(name.slice(0, name.length - suffix.length));
+      if (Number.isInteger(n) && n >= 0) out.push(n);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  remove(rel: string): void {
+    rmSync(this.path(rel), { force: true });
+  }
+}

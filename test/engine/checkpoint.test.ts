@@ -1,0 +1,206 @@
+// Checkpoints: a query started on the checkpoint of an earlier run resumes it — the same id, a new
+// runId, the batch ids, watermark and state of the last committed batch, and a batch planned but
+// not committed re-run with exactly its planned input and timestamp. Real files in a temp dir.
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CheckpointError,
+  Catalog,
+  foreachBatch,
+  groupCount,
+  readJsonFiles,
+  startQuery,
+  throttleFiles,
+  toMemoryTable,
+  tumblingWindow,
+  withWatermark,
+  type StreamingQueryProgress,
+} from '../../src/index.js';
+
+const schema = 'time TIMESTAMP, action STRING';
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'structured-rx-checkpoint-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Writes a file of events (epoch seconds) with modification time `n` seconds. */
+function writeFile(dir: string, n: number, events: [number, string][]): void {
+  const path = join(dir, `file-${n}.json`);
+  writeFileSync(path, events.map(([time, action]) => JSON.stringify({ time, action })).join('\n') + '\n');
+  utimesSync(path, 1000 + n, 1000 + n);
+}
+
+function countsQuery(input: string, catalog: Catalog, checkpointLocation: string, id?: string) {
+  return startQuery(
+    readJsonFiles(input, { schema }).pipe(throttleFiles(1), groupCount('action'), toMemoryTable('counts', { catalog, outputMode: 'complete' })),
+    { checkpointLocation, ...(id === undefined ? {} : { id }) },
+  );
+}
+
+describe('a query restarted on its checkpoint', () => {
+  it('resumes: same id, new runId, batch ids and state continue, files read once', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    writeFile(input, 0, [[1, 'Open'], [2, 'Close']]);
+    writeFile(input, 1, [[3, 'Open']]);
+    const first = countsQuery(input, catalog, cp);
+    await first.processAllAvailable();
+    await first.stop();
+    writeFile(input, 2, [[4, 'Open']]); // arrives while the query is stopped
+    const second = countsQuery(input, catalog, cp);
+    const seen: StreamingQueryProgress[] = [];
+    second.progress.subscribe((p) => seen.push(p));
+    await second.processAllAvailable();
+    await second.stop();
+    expect(second.id).toBe(first.id);
+    expect(second.runId).not.toBe(first.runId);
+    expect(seen.map((p) => [p.batchId, p.sources[0]?.inputs])).toEqual([[2, ['file-2.json']]]);
+    expect(catalog.table('counts')?.rows).toEqual([
+      { action: 'Open', count: 3 },
+      { action: 'Close', count: 1 },
+    ]);
+    expect(seen[0]?.stateOperators[0]?.stateVersion).toBe(3);
+  });
+
+  it('re-runs a batch planned but not committed with exactly its input and timestamp; newer files wait for the next batch', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    writeFile(input, 0, [[1, 'Open']]);
+    writeFile(input, 1, [[2, 'Open'], [3, 'Close']]);
+    let failOnce = true;
+    const written: [number, unknown][] = [];
+    const make = () =>
+      startQuery(
+        readJsonFiles(input, { schema }).pipe(
+          throttleFiles(1),
+          groupCount('action'),
+          foreachBatch(
+            (rows, batchId) => {
+              if (batchId === 1 && failOnce) {
+                failOnce = false;
+                throw new Error('the sink went away');
+              }
+              written.push([batchId, rows]);
+            },
+            { outputMode: 'complete' },
+          ),
+        ),
+        { checkpointLocation: cp },
+      );
+    const first = make();
+    await expect(first.awaitTermination()).rejects.toThrow(/the sink went away/);
+    expect(first.recentProgress.length).toBe(1); // batch 0 committed; batch 1 planned, not committed
+    const plannedAt = first.checkpointState().offsets.find((o) => o.batchId === 1)?.timestampMs;
+    expect(first.checkpointState().commits.map((c) => c.batchId)).toEqual([0]);
+    writeFile(input, 2, [[9, 'Close']]); // arrives before the restart
+    const second = make();
+    const progress: StreamingQueryProgress[] = [];
+    second.progress.subscribe((p) => progress.push(p));
+    await second.processAllAvailable();
+    await second.stop();
+    expect(progress.map((p) => [p.batchId, p.sources[0]?.inputs, p.numInputRows])).toEqual([
+      [1, ['file-1.json'], 2],
+      [2, ['file-2.json'], 1],
+    ]);
+    // batch 1 kept the trigger time it was planned with in the first run
+    expect(plannedAt).toBeDefined();
+    expect(progress[0]?.timestamp).toBe(new Date(plannedAt ?? 0).toISOString());
+    expect(written.map(([b]) => b)).toEqual([0, 1, 2]);
+    expect(written[2]?.[1]).toEqual([
+      { action: 'Open', count: 2 },
+      { action: 'Close', count: 2 },
+    ]);
+  });
+
+  it('keeps the watermark and the windows in state, so append mode emits each window once across the restart', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    const make = () =>
+      startQuery(
+        readJsonFiles(input, { schema }).pipe(
+          throttleFiles(1),
+          withWatermark('time', '5 seconds'),
+          tumblingWindow('time', '10 seconds'),
+          groupCount('window'),
+          toMemoryTable('final', { catalog, outputMode: 'append' }),
+        ),
+        { checkpointLocation: cp },
+      );
+    writeFile(input, 0, [[1, 'Open'], [2, 'Open'], [12, 'Open']]);
+    const first = make();
+    await first.processAllAvailable();
+    const wm = first.watermarkMs;
+    await first.stop();
+    writeFile(input, 1, [[25, 'Open'], [13, 'Open']]);
+    const second = make();
+    expect(second.watermarkMs).toBe(wm); // 12 - 5 = 7 s
+    await second.processAllAvailable();
+    await second.stop();
+    const rows = (catalog.table('final')?.rows ?? []) as { window: { start: number }; count: number }[];
+    expect(rows.map((r) => [r.window.start / 1000, r.count]).sort()).toEqual([
+      [0, 2],
+      [10, 2],
+    ]);
+  });
+
+  it('writes a full state snapshot every 10 versions and drops what no restore needs', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    for (let i = 0; i < 23; i++) writeFile(input, i, [[i, i % 2 === 0 ? 'Open' : 'Close']]);
+    const first = countsQuery(input, catalog, cp);
+    await first.processAllAvailable();
+    await first.stop();
+    const stateFiles = readdirSync(join(cp, 'state', '0')).sort();
+    expect(stateFiles.filter((f) => f.endsWith('.snapshot')).sort()).toEqual(['10.snapshot', '20.snapshot']);
+    expect(stateFiles.filter((f) => f.endsWith('.delta')).map((f) => Number(f.split('.')[0])).sort((a, b) => a - b)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(stateFiles.some((f) => f.startsWith('.'))).toBe(false); // no temp file left behind
+    writeFile(input, 23, [[23, 'Close']]);
+    const second = countsQuery(input, catalog, cp);
+    await second.processAllAvailable();
+    await second.stop();
+    expect(catalog.table('counts')?.rows).toEqual([
+      { action: 'Open', count: 12 },
+      { action: 'Close', count: 12 },
+    ]);
+  });
+});
+
+describe('a checkpoint that cannot be used', () => {
+  it('is refused with a CheckpointError naming the file: torn, newer format, another query’s operators, a gap', async () => {
+    const input = tempDir();
+    writeFile(input, 0, [[1, 'Open']]);
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    const q = countsQuery(input, catalog, cp);
+    await q.processAllAvailable();
+    await q.stop();
+
+    writeFileSync(join(cp, 'commits', '0'), '{"formatVersion":1,"val');
+    expect(() => countsQuery(input, catalog, cp)).toThrow(CheckpointError);
+    expect(() => countsQuery(input, catalog, cp)).toThrow(/commits\/0: is torn/);
+
+    writeFileSync(join(cp, 'commits', '0'), JSON.stringify({ formatVersion: 99, value: {} }));
+    expect(() => countsQuery(input, catalog, cp)).toThrow(/format version 99, newer than this library's 1/);
+
+    const other = join(tempDir(), 'cp2');
+    const q2 = countsQuery(input, catalog, other);
+    await q2.processAllAvailable();
+    await q2.stop();
+    expect(() => startQuery(readJsonFiles(input, { schema }).pipe(foreachBatch(() => undefined)), { checkpointLocation: other })).toThrow(/stateful operators \[groupByAgg\]|stateful operators \[groupCount\]/);
+
+    rmSync(join(other, 'offsets', '0'));
+    writeFileSync(join(other, 'offsets', '5'), JSON.stringify({ formatVersion: 1, value: {} }));
+    expect(() => countsQuery(input, catalog, other)).toThrow(/gap/);
+    expect(existsSync(join(other, 'metadata'))).toBe(true);
+  });
+});
