@@ -440,9 +440,9 @@ describe('withColumn', () => {
       { hour: 1, count: 2 },
       { hour: 2, count: 2 },
     ]);
-    const typed = readJsonFiles('/in', { schema, fileSystem: threeFiles() }).pipe(withColumn('x', () => 1, 'long'));
+    const typed = withColumn('x', () => 1, 'long')(readJsonFiles('/in', { schema, fileSystem: threeFiles() }));
     expect(typed.plan.columns.types?.get('x')).toBe('long');
-    const untyped = readJsonFiles('/in', { schema, fileSystem: threeFiles() }).pipe(withColumn('x', () => 1));
+    const untyped = withColumn('x', () => 1)(readJsonFiles('/in', { schema, fileSystem: threeFiles() }));
     expect(untyped.plan.columns.types).toBeUndefined();
     expect(() => withColumn('', () => 1)).toThrow(InvalidArgumentError);
   });
