@@ -12,7 +12,10 @@ import { durationMs, parseDurationMs } from '../duration.js';
 import { parseSchema, type Schema } from '../schema.js';
 import { prepareSql, type PreparedSql } from '../sql/index.js';
 import { StructuredRxError } from '../errors.js';
+import type { Aggregate } from '../agg/functions.js';
+import { DEFAULT_AGG, parseAggregates } from './aggregates.js';
 import { CliUsageError, checkFlag, flagValueError, sqlFlagError } from './errors.js';
+import { filterPredicate, parseFilter, type FilterSpec } from './filter.js';
 
 export type CliOutputMode = 'append' | 'complete' | 'update';
 
@@ -38,6 +41,20 @@ export interface CliOptions {
   readonly startTimeMs: number;
   /** Grouping columns, in the order given; the window is always grouped on too. */
   readonly groupBy: readonly string[];
+  /** `--agg`: the aggregates of each group and window, in the order given (default `count(*) as count`). */
+  readonly aggregates: readonly Aggregate[];
+  /** `--agg` as typed. */
+  readonly aggText: string;
+  /** `--slide`: sliding windows of `--window` starting every slide; undefined for tumbling windows. */
+  readonly slide: TypedDuration | undefined;
+  /** `--session-gap`: session windows with this gap instead of fixed windows; undefined otherwise. */
+  readonly sessionGap: TypedDuration | undefined;
+  /** The window column of the result: `session_window` with `--session-gap`, else `window`. */
+  readonly windowColumn: 'window' | 'session_window';
+  /** `--drop-duplicates`: the columns rows are deduplicated on (after the watermark); undefined for none. */
+  readonly dropDuplicates: readonly string[] | undefined;
+  /** `--filter`: the predicate as typed and as a row test; undefined for none. */
+  readonly filter: { readonly text: string; readonly test: (row: Readonly<Record<string, unknown>>) => boolean } | undefined;
   readonly maxFilesPerTrigger: number;
   readonly latestFirst: boolean;
   readonly outputMode: CliOutputMode;
@@ -71,6 +88,7 @@ export const DEFAULTS = {
   window: '1 hour',
   startTime: '0 seconds',
   groupBy: 'action',
+  agg: DEFAULT_AGG,
   maxFilesPerTrigger: '1',
   outputMode: 'complete',
   noDataBatches: 'true',
@@ -84,6 +102,11 @@ interface RawFlags {
   window: { text: string; ms: number };
   startTime: { text: string; ms: number };
   groupBy: string[];
+  agg: { text: string; aggregates: Aggregate[] };
+  slide?: TypedDuration;
+  sessionGap?: TypedDuration;
+  dropDuplicates?: string[];
+  filter?: FilterSpec;
   maxFilesPerTrigger: number;
   latestFirst?: boolean;
   outputMode: CliOutputMode;
@@ -135,12 +158,19 @@ const parseBooleanFlag = (flag: string): ((raw: string) => boolean) =>
     return text === 'true';
   });
 const parseNoDataBatches = parseBooleanFlag('--no-data-batches');
-const parseColumns = flagParser('--group-by', (raw) => {
-  const cols = raw.split(',').map((c) => c.trim());
-  if (cols.some((c) => c === '')) throw flagValueError('--group-by', raw, 'comma-separated column names, none empty');
-  if (new Set(cols).size !== cols.length) throw flagValueError('--group-by', raw, 'distinct column names');
-  return cols;
-});
+const columnsParser = (flag: string): ((raw: string) => string[]) =>
+  flagParser(flag, (raw) => {
+    const cols = raw.split(',').map((c) => c.trim());
+    if (cols.some((c) => c === '')) throw flagValueError(flag, raw, 'comma-separated column names, none empty');
+    if (new Set(cols).size !== cols.length) throw flagValueError(flag, raw, 'distinct column names');
+    return cols;
+  });
+const parseColumns = columnsParser('--group-by');
+const parseDropDuplicates = columnsParser('--drop-duplicates');
+const parseAggFlag = flagParser('--agg', (raw) => ({ text: raw, aggregates: parseAggregates(raw).map((p) => p.aggregate) }));
+const parseSlideFlag = flagParser('--slide', (raw): TypedDuration => ({ text: raw, ms: durationMs('slidingWindow', 'slide', raw) }));
+const parseSessionGapFlag = flagParser('--session-gap', (raw): TypedDuration => ({ text: raw, ms: durationMs('sessionWindow', 'gapDuration', raw) }));
+const parseFilterFlag = flagParser('--filter', parseFilter);
 const parseTimeColumn = flagParser('--time-column', (raw) => {
   if (raw.trim() === '') throw flagValueError('--time-column', raw, 'a column name');
   return raw.trim();
@@ -182,6 +212,24 @@ function declareFlags(context: CommandContext): Command {
     .addOption(valueOption('--window <duration>', 'tumbling window size, e.g. "10 minutes"', parseWindowFlag, DEFAULTS.window))
     .addOption(valueOption('--start-time <duration>', 'window offset from the epoch, e.g. "15 minutes"', parseStartTimeFlag, DEFAULTS.startTime))
     .addOption(valueOption('--group-by <columns>', 'comma-separated grouping columns (the window is grouped on too)', parseColumns, DEFAULTS.groupBy))
+    .addOption(
+      valueOption(
+        '--agg <aggregates>',
+        'comma-separated aggregates of each group and window, each optionally "as name": count(*), count(c), count(distinct c), sum(c), avg(c) or mean(c), min(c), max(c), approx_count_distinct(c); unnamed ones are named as Spark names them (count(1), avg(c), ...)',
+        parseAggFlag,
+        DEFAULTS.agg,
+      ),
+    )
+    .addOption(valueOption('--slide <duration>', 'sliding windows: a window of --window starts every slide, e.g. "15 minutes" (at most --window; default: tumbling windows)', parseSlideFlag))
+    .addOption(
+      valueOption(
+        '--session-gap <duration>',
+        'session windows instead of fixed ones: a session of a group ends after this long without events, e.g. "5 minutes"; the window column is then session_window (not with --window, --slide or --output-mode update)',
+        parseSessionGapFlag,
+      ),
+    )
+    .addOption(valueOption('--filter <predicate>', 'keep only the rows where column op literal holds, op one of = != < <= > >= contains, e.g. "action = \'Open\'"', parseFilterFlag))
+    .addOption(valueOption('--drop-duplicates <columns>', 'drop rows whose values of these comma-separated columns were seen before (after the watermark), e.g. "id,time"', parseDropDuplicates))
     .addOption(valueOption('--max-files-per-trigger <n>', 'files per micro-batch: a positive whole number, or "all"', parseMaxFiles, DEFAULTS.maxFilesPerTrigger))
     .option('--latest-first', 'take the newest files first')
     .addOption(
@@ -225,8 +273,7 @@ function declareFlags(context: CommandContext): Command {
         .argParser(collectSql)
         .default([], 'none'),
     )
-    // New flags go here (sliding and session windows, aggregates, checkpoints,
-    // bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
+    // New flags go here (checkpoints, bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
     // printed at the end (such as --sql results) plug into finalReports in report.ts.
     .addHelpText(
       'after',
@@ -249,8 +296,16 @@ function declareFlags(context: CommandContext): Command {
   return program;
 }
 
-/** Cross-flag checks and the final typed options. */
-function toOptions(flags: RawFlags, dirArg: string | undefined, context: CommandContext): CliOptions {
+/** `"a"`, `"a" and "b"`, `"a", "b" and "c"`. */
+function quotedList(names: readonly string[]): string {
+  const q = names.map((n) => JSON.stringify(n));
+  return q.length <= 1 ? (q[0] ?? '') : `${q.slice(0, -1).join(', ')} and ${q[q.length - 1] ?? ''}`;
+}
+
+const NUMERIC_TYPES: readonly string[] = ['int', 'long', 'double'];
+
+/** Cross-flag checks and the final typed options. `given(flag)` says whether a flag was typed (not its default). */
+function toOptions(flags: RawFlags, dirArg: string | undefined, context: CommandContext, given: (flag: string) => boolean): CliOptions {
   const fields = flags.schema.fields;
   const columnList = fields.map((f) => f.name).join(', ');
   const time = fields.find((f) => f.name === flags.timeColumn);
@@ -260,13 +315,55 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
   if (time.type !== 'timestamp') {
     throw flagValueError('--time-column', flags.timeColumn, `a TIMESTAMP column; ${time.name} is ${time.type.toUpperCase()}`);
   }
+  const session = flags.sessionGap;
+  const windowColumn = session === undefined ? 'window' : 'session_window';
+  const aggregates = flags.agg.aggregates;
+  const aggNames = aggregates.map((a) => a.name);
   for (const c of flags.groupBy) {
-    if (c === 'window' || c === 'count') throw flagValueError('--group-by', flags.groupBy.join(','), `columns other than "window" and "count", which the result table adds`);
+    if (aggNames.includes(c) && given('agg')) {
+      throw flagValueError('--agg', flags.agg.text, `aggregate names other than the grouping columns (${flags.groupBy.join(', ')}); rename with "as name"`);
+    }
+    if (c === windowColumn || aggNames.includes(c)) {
+      throw flagValueError('--group-by', flags.groupBy.join(','), `columns other than ${quotedList([windowColumn, ...aggNames])}, which the result table adds`);
+    }
     if (!fields.some((f) => f.name === c)) throw flagValueError('--group-by', flags.groupBy.join(','), `columns of the schema (${columnList}); there is no "${c}"`);
+  }
+  for (const a of aggregates) {
+    const what = `${a.fn === 'count_distinct' ? 'count(distinct ' : `${a.fn}(`}${a.column})`;
+    if (a.name === windowColumn) throw flagValueError('--agg', flags.agg.text, `aggregates not named "${windowColumn}", which the result table adds (rename with "as name")`);
+    if (a.column === '*') continue;
+    const field = fields.find((f) => f.name === a.column);
+    if (field === undefined) throw flagValueError('--agg', flags.agg.text, `columns of the schema (${columnList}); there is no "${a.column}" in ${what}`);
+    if ((a.fn === 'sum' || a.fn === 'avg') && !NUMERIC_TYPES.includes(field.type)) {
+      throw flagValueError('--agg', flags.agg.text, `a numeric column (INT, BIGINT or DOUBLE) in ${what}; ${a.column} is ${field.type.toUpperCase()}`);
+    }
+  }
+  if (session !== undefined) {
+    for (const [flag, name] of [['--window', 'window'], ['--slide', 'slide'], ['--start-time', 'startTime']] as const) {
+      if (given(name)) throw new CliUsageError(`${flag} cannot be used with --session-gap: a session's length is set by its events and the gap, not by a window size`, flag);
+    }
+    if (flags.outputMode === 'update') {
+      throw new CliUsageError(
+        '--output-mode update cannot be used with --session-gap: Spark refuses update mode for session windows; use --output-mode complete, or append with --watermark',
+        '--output-mode',
+        'update',
+      );
+    }
+  }
+  const slide = flags.slide;
+  if (slide !== undefined && slide.ms > flags.window.ms) {
+    throw flagValueError('--slide', slide.text, `a slide no longer than the window (${flags.window.text})`);
+  }
+  if (slide !== undefined && Math.abs(flags.startTime.ms) >= slide.ms) {
+    throw flagValueError('--start-time', flags.startTime.text, `an offset smaller than the slide (${slide.text})`);
   }
   if (Math.abs(flags.startTime.ms) >= flags.window.ms) {
     throw flagValueError('--start-time', flags.startTime.text, `an offset smaller than the window (${flags.window.text})`);
   }
+  for (const c of flags.dropDuplicates ?? []) {
+    if (!fields.some((f) => f.name === c)) throw flagValueError('--drop-duplicates', (flags.dropDuplicates ?? []).join(','), `columns of the schema (${columnList}); there is no "${c}"`);
+  }
+  const filter = flags.filter === undefined ? undefined : { text: flags.filter.text, test: filterPredicate(flags.filter, { fields }) };
   const dir = path.resolve(context.cwd ?? process.cwd(), dirArg ?? context.bundledDir);
   return {
     dir,
@@ -278,6 +375,13 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     windowMs: flags.window.ms,
     startTimeMs: flags.startTime.ms,
     groupBy: flags.groupBy,
+    aggregates,
+    aggText: flags.agg.text,
+    slide,
+    sessionGap: session,
+    windowColumn,
+    dropDuplicates: flags.dropDuplicates,
+    filter,
     maxFilesPerTrigger: flags.maxFilesPerTrigger,
     latestFirst: flags.latestFirst === true,
     outputMode: flags.outputMode,
@@ -322,7 +426,7 @@ export function parseCommandLine(argv: readonly string[], context: CommandContex
   }
   const flags = program.opts<RawFlags>();
   const dirArg = program.args[0];
-  return { kind: 'run', options: toOptions(flags, dirArg, context) };
+  return { kind: 'run', options: toOptions(flags, dirArg, context, (name) => program.getOptionValueSource(name) === 'cli') };
 }
 
 /** Commander's message as one line, without its "error: " prefix. */
@@ -343,6 +447,13 @@ export const FLAG_OF_LIBRARY_OPTION: Readonly<Record<string, string>> = {
   'tumblingWindow.size': '--window',
   'tumblingWindow.startTime': '--start-time',
   'groupCount.columns': '--group-by',
+  'groupByAgg.columns': '--group-by',
+  'groupByAgg.aggregates': '--agg',
+  'slidingWindow.size': '--window',
+  'slidingWindow.slide': '--slide',
+  'slidingWindow.startTime': '--start-time',
+  'sessionWindow.gapDuration': '--session-gap',
+  'dropDuplicates.columns': '--drop-duplicates',
   'throttleFiles.maxFilesPerTrigger': '--max-files-per-trigger',
   'throttleFiles.trigger': '--trigger',
   'toMemoryTable.outputMode': '--output-mode',

@@ -1,7 +1,11 @@
 import type { Observable } from 'rxjs';
+import { dropDuplicates } from '../../operators/dropDuplicates.js';
+import { groupByAgg } from '../../operators/groupByAgg.js';
+import { filterRows } from '../../operators/mapBatch.js';
 import { toMemoryTable } from '../../operators/toMemoryTable.js';
-import { groupCount } from '../../operators/groupCount.js';
 import { readJsonFiles } from '../../operators/readJsonFiles.js';
+import { sessionWindow } from '../../operators/sessionWindow.js';
+import { slidingWindow } from '../../operators/slidingWindow.js';
 import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
 import { tumblingWindow } from '../../operators/tumblingWindow.js';
 import { withWatermark } from '../../operators/withWatermark.js';
@@ -9,7 +13,8 @@ import { Catalog } from '../catalog.js';
 import { AnalysisError, InvalidArgumentError, StructuredRxError } from '../errors.js';
 import type { BatchProgress } from '../progress.js';
 import { startQuery, type StreamingQuery } from '../query.js';
-import { schemaTypes, type ColumnType } from '../schema.js';
+import { planOf } from '../engine/plan.js';
+import type { ColumnType } from '../schema.js';
 import { CliUsageError, flagValueError, sqlFlagError } from './errors.js';
 import type { PreparedSql, SqlResult } from '../sql/index.js';
 import { FLAG_OF_LIBRARY_OPTION, type CliOptions } from './options.js';
@@ -65,35 +70,20 @@ export interface RunningQuery {
 
 /**
  * Starts the notebook's query as the options describe:
- * `readJsonFiles → throttleFiles → [withWatermark →] tumblingWindow → groupCount → toMemoryTable`.
+ * `readJsonFiles → throttleFiles → [withWatermark →] [filterRows →] [dropDuplicates →]
+ * tumblingWindow | slidingWindow | sessionWindow → groupByAgg → toMemoryTable`.
  * The memory table `--query-name` lives in a {@link Catalog} (replaced in complete mode; the
  * changed rows, or in append mode the closed windows, appended otherwise, as Spark's memory
  * sink); after each trigger the command's {@link ResultTable} is updated and `onTrigger` gets
  * the trigger's progress and rows.
  *
  * Throws `CliUsageError` naming the flag when the library refuses a value, or the flags when it
- * refuses their combination (append without a watermark).
+ * refuses their combination (append without a watermark, count(distinct) where no watermark
+ * closes the windows); any other refusal of the library is a one-line usage error too.
  */
 export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigger: (t: TriggerResult) => void): RunningQuery {
   const catalog = new Catalog();
-  const result = new ResultTable(options.groupBy);
-  const sourceTypes = schemaTypes(options.schema);
-  const resultSchema: Record<string, ColumnType> = {};
-  for (const c of options.groupBy) resultSchema[c] = sourceTypes[c] ?? 'string';
-  resultSchema['window'] = 'window';
-  resultSchema['count'] = 'long';
-
-  // As Spark's memory sink, the table exists (empty) from the start, so statements can be
-  // checked now: an unknown table or column is a usage error before anything is read.
-  catalog.replace(options.queryName, [], { batchId: -1, isStreaming: true, schema: resultSchema });
-  for (const statement of options.sql) {
-    try {
-      statement.execute(catalog);
-    } catch (e) {
-      if (e instanceof StructuredRxError) throw sqlFlagError(statement.text, e);
-      throw e;
-    }
-  }
+  const result = new ResultTable(options.groupBy, options.windowColumn);
 
   try {
     const events$ = readJsonFiles(options.dir, {
@@ -109,10 +99,35 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
     const events = batches$ as unknown as Observable<{ readonly rows: readonly Event[] }>;
     // --watermark: Spark's withWatermark on the time column, before the window (which carries it on).
     const timed$ = options.watermark === undefined ? events : events.pipe(withWatermark(options.timeColumn, options.watermark.text));
-    const windowed$ = timed$.pipe(tumblingWindow(options.timeColumn, options.windowMs, { startTime: options.startTimeMs }));
-    // groupCount's rows are the grouping columns, `window` and `count`: a ResultRow.
-    const counted$ = windowed$.pipe(groupCount(...options.groupBy, 'window')) as unknown as Observable<{ readonly rows: readonly ResultRow[] }>;
-    const sink$ = counted$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }));
+    // --filter, then --drop-duplicates: after the watermark (so every row moves it), before the window.
+    const filter = options.filter;
+    const filtered$ = filter === undefined ? timed$ : timed$.pipe(filterRows<Event>((row) => filter.test(row)));
+    const deduped$ = options.dropDuplicates === undefined ? filtered$ : filtered$.pipe(dropDuplicates(...options.dropDuplicates));
+    // Each window operator adds its column (`window` or `session_window`) to the rows.
+    const windowed$: Observable<{ readonly rows: readonly Readonly<Record<string, unknown>>[] }> =
+      options.sessionGap !== undefined
+        ? deduped$.pipe(sessionWindow(options.timeColumn, options.sessionGap.ms))
+        : options.slide !== undefined
+          ? deduped$.pipe(slidingWindow(options.timeColumn, options.windowMs, options.slide.ms, { startTime: options.startTimeMs }))
+          : deduped$.pipe(tumblingWindow(options.timeColumn, options.windowMs, { startTime: options.startTimeMs }));
+    // groupByAgg's rows are the grouping columns, the window column and one column per aggregate: a ResultRow.
+    const aggregated$ = windowed$.pipe(groupByAgg([...options.groupBy, options.windowColumn], ...options.aggregates));
+    const resultSchema = resultSchemaOf(options, planOf(aggregated$)?.columns.types);
+
+    // As Spark's memory sink, the table exists (empty) from the start, so statements can be
+    // checked now: an unknown table or column is a usage error before anything is read.
+    catalog.replace(options.queryName, [], { batchId: -1, isStreaming: true, schema: resultSchema });
+    for (const statement of options.sql) {
+      try {
+        statement.execute(catalog);
+      } catch (e) {
+        if (e instanceof StructuredRxError) throw sqlFlagError(statement.text, e);
+        throw e;
+      }
+    }
+
+    const rows$ = aggregated$ as unknown as Observable<{ readonly rows: readonly ResultRow[] }>;
+    const sink$ = rows$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }));
     const query = startQuery(sink$, { name: options.queryName, noDataMicroBatches: options.noDataBatches });
     query.progress.subscribe((progress) => {
       // What the sink received this trigger: the whole table (complete), or the rows it
@@ -124,14 +139,44 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
     });
     return { query, catalog, result, resultSchema };
   } catch (e) {
-    if (e instanceof InvalidArgumentError) {
-      const flag = FLAG_OF_LIBRARY_OPTION[`${e.operator}.${e.option}`];
-      if (flag !== undefined) throw flagValueError(flag, typeof e.value === 'string' ? e.value : String(e.value), e.expected);
-    }
-    // The library refuses append over an aggregation without a watermark when the sink is composed.
-    if (e instanceof AnalysisError && options.outputMode === 'append' && options.watermark === undefined) throw appendWithoutWatermark();
-    throw e;
+    throw usageErrorOf(e, options);
   }
+}
+
+/** The result table's columns and types, in row order: the grouping columns, the window column, the aggregates. */
+function resultSchemaOf(options: CliOptions, types: ReadonlyMap<string, ColumnType> | undefined): Record<string, ColumnType> {
+  const schema: Record<string, ColumnType> = {};
+  for (const c of [...options.groupBy, options.windowColumn, ...options.aggregates.map((a) => a.name)]) schema[c] = types?.get(c) ?? 'string';
+  return schema;
+}
+
+/** A library error while composing the query, as the command reports it: a usage error naming the flags where it can. */
+function usageErrorOf(e: unknown, options: CliOptions): unknown {
+  if (e instanceof InvalidArgumentError) {
+    const flag = FLAG_OF_LIBRARY_OPTION[`${e.operator}.${e.option}`];
+    if (flag !== undefined) return flagValueError(flag, typeof e.value === 'string' ? e.value : String(e.value), e.expected);
+    return new CliUsageError(oneLine(e.message));
+  }
+  if (e instanceof AnalysisError) {
+    // The library refuses append over an aggregation without a watermark when the sink is composed.
+    if (options.outputMode === 'append' && options.watermark === undefined) return appendWithoutWatermark();
+    if (options.aggregates.some((a) => a.fn === 'count_distinct') && /Distinct aggregations/.test(e.message)) return distinctWithoutEviction(options);
+    return new CliUsageError(`the flags ask for a query that cannot run: ${oneLine(e.message)}`);
+  }
+  return e;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** `--agg "count(distinct c)"` where no watermark evicts the groups, in the command's words. */
+function distinctWithoutEviction(options: CliOptions): CliUsageError {
+  return new CliUsageError(
+    `invalid --agg ${JSON.stringify(options.aggText)}: count(distinct c) on a stream (--watch) needs --watermark and --output-mode append or update, as only a watermark bounds its state (Spark refuses it on every stream); or use approx_count_distinct(c)`,
+    '--agg',
+    options.aggText,
+  );
 }
 
 /** `--output-mode append` without `--watermark`, in the command's words. */

@@ -3,7 +3,7 @@ import { isWindow, type ColumnType } from '../schema.js';
 import type { CliOptions } from './options.js';
 import { runStatements, type SqlOutcome } from './pipeline.js';
 import { isoTime } from '../progress.js';
-import { formatWindowTime, timeline, totals, type ResultTable } from './result.js';
+import { formatWindowTime, timeline, totalColumns, totals, type ResultTable } from './result.js';
 
 /** A table to print: a title, column headers and cells as text. */
 export interface Report {
@@ -35,33 +35,58 @@ export function formatCell(value: unknown, type: ColumnType | undefined): string
 export function sqlReport(outcome: SqlOutcome): Report {
   if ('error' in outcome) return { title: outcome.statement, headers: ['error'], rows: [[outcome.error]], rightAligned: [] };
   const { columns, rows, schema } = outcome.result;
-  const numeric = columns.flatMap((c, i) => (['long', 'int', 'double'].includes(schema[c] ?? '') ? [i] : []));
+  const numeric = columns.flatMap((c, i) => (NUMERIC_TYPES.includes(schema[c] ?? '') ? [i] : []));
   return { title: outcome.statement, headers: columns, rows: rows.map((r) => columns.map((c) => formatCell(r[c], schema[c]))), rightAligned: numeric };
 }
 
-/** The notebook's `select action, sum(count) as total_count from counts group by action`. */
-export function totalsReport(ctx: ReportContext): Report {
-  const { groupBy } = ctx.options;
+/** The numeric column types: right-aligned in tables. */
+const NUMERIC_TYPES: readonly string[] = ['long', 'int', 'double'];
+
+/**
+ * The notebook's `select action, sum(count) as total_count from counts group by action`: per
+ * group, each count and sum added up over the windows (`total_<name>`), and min and max over
+ * them. Undefined when no aggregate combines across windows (only averages, distinct counts).
+ */
+export function totalsReport(ctx: ReportContext): Report | undefined {
+  const { groupBy, aggregates } = ctx.options;
+  const columns = totalColumns(aggregates);
+  if (columns.length === 0) return undefined;
   return {
     title: `Totals per ${groupBy.join(', ')}`,
-    headers: [...groupBy, 'total_count'],
-    rows: totals(ctx.result).map((t) => [...t.values.map((v, i) => formatCell(v, ctx.resultSchema[groupBy[i] ?? ''])), String(t.total)]),
-    rightAligned: [groupBy.length],
+    headers: [...groupBy, ...columns.map((c) => c.header)],
+    rows: totals(ctx.result, columns).map((t) => [
+      ...t.values.map((v, i) => formatCell(v, ctx.resultSchema[groupBy[i] ?? ''])),
+      ...t.totals.map((v, i) => formatCell(v, ctx.resultSchema[columns[i]?.column ?? ''])),
+    ]),
+    rightAligned: columns.flatMap((c, i) => (NUMERIC_TYPES.includes(ctx.resultSchema[c.column] ?? '') ? [groupBy.length + i] : [])),
   };
 }
 
-/** The notebook's `select action, date_format(window.end, "MMM-dd HH:mm") as time, count from counts order by time, action`. */
+/** How the timeline's title describes the windows: "1 hour windows", "1 hour windows every 15 minutes", "sessions with a 5 minutes gap". */
+export function windowsText(options: CliOptions): string {
+  if (options.sessionGap !== undefined) return `sessions with a ${options.sessionGap.text} gap`;
+  if (options.slide !== undefined) return `${options.windowText} windows every ${options.slide.text}`;
+  return `${options.windowText} windows`;
+}
+
+/**
+ * The notebook's `select action, date_format(window.end, "MMM-dd HH:mm") as time, count from counts order by time, action`,
+ * with every aggregate; sessions show their start and end.
+ */
 export function timelineReport(ctx: ReportContext): Report {
-  const { groupBy } = ctx.options;
+  const { groupBy, aggregates, sessionGap } = ctx.options;
+  const names = aggregates.map((a) => a.name);
+  const times = sessionGap === undefined ? ['time'] : ['start', 'end'];
   return {
-    title: `Timeline (window end, UTC; ${ctx.options.windowText} windows)`,
-    headers: [...groupBy, 'time', 'count'],
-    rows: timeline(ctx.result).map((r) => [
+    title: `Timeline (${sessionGap === undefined ? 'window' : 'session'} end, UTC; ${windowsText(ctx.options)})`,
+    headers: [...groupBy, ...times, ...names],
+    rows: timeline(ctx.result, names).map((r) => [
       ...r.values.map((v, i) => formatCell(v, ctx.resultSchema[groupBy[i] ?? ''])),
+      ...(sessionGap === undefined ? [] : [formatWindowTime(r.window.start)]),
       formatWindowTime(r.window.end),
-      String(r.count),
+      ...r.aggregates.map((v, i) => formatCell(v, ctx.resultSchema[names[i] ?? ''])),
     ]),
-    rightAligned: [groupBy.length + 1],
+    rightAligned: names.flatMap((n, i) => (NUMERIC_TYPES.includes(ctx.resultSchema[n] ?? '') ? [groupBy.length + times.length + i] : [])),
   };
 }
 
@@ -71,7 +96,8 @@ export function timelineReport(ctx: ReportContext): Report {
  */
 export function finalReports(ctx: ReportContext): Report[] {
   if (ctx.options.sql.length > 0) return runStatements(ctx.options.sql, ctx.catalog).map(sqlReport);
-  return [totalsReport(ctx), timelineReport(ctx)];
+  const totalsTable = totalsReport(ctx);
+  return totalsTable === undefined ? [timelineReport(ctx)] : [totalsTable, timelineReport(ctx)];
 }
 
 /** A report as plain text: title, header, rule, rows; columns padded with spaces, no escape codes. */

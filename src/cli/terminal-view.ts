@@ -1,10 +1,10 @@
 import cliProgress from 'cli-progress';
 import { END_OF_TIME_MS } from '../engine/driver.js';
 import type { StreamingQuery } from '../query.js';
-import { chartLineCount, renderTimelineChart, visibleLength } from './chart.js';
+import { chartLineCount, renderTimelineChart, visibleLength, type ChartMeasure, type ChartOptions } from './chart.js';
 import type { CliOptions } from './options.js';
 import { lateInputRows, stateRows, type SqlOutcome, type TriggerResult } from './pipeline.js';
-import { renderReport, sqlReport } from './report.js';
+import { renderReport, sqlReport, windowsText } from './report.js';
 import { formatWindowTime, type ResultTable } from './result.js';
 
 /** How the run ended, as the progress bar says it. */
@@ -108,7 +108,7 @@ export class TerminalView {
 
   private frame(state: RunState, query: StreamingQuery): string[] {
     const { cli, dirLabel } = this.options;
-    const header = `structured-rx · ${cli.queryName} [${state}] · ${cli.outputMode} · ${cli.windowText} windows by ${cli.groupBy.join(', ')}`;
+    const header = `structured-rx · ${cli.queryName} [${state}] · ${cli.outputMode} · ${windowsText(cli)} by ${cli.groupBy.join(', ')}`;
     const t = this.lastTrigger;
     const detail =
       t === undefined
@@ -118,13 +118,7 @@ export class TerminalView {
     const chart =
       cli.sql.length > 0
         ? sqlPanel(t?.sql ?? [], chartLineCount(this.chartHeight))
-        : renderTimelineChart(this.result, {
-            columns: this.columns,
-            height: this.chartHeight,
-            windowMs: cli.windowMs,
-            windowText: cli.windowText,
-            color: this.options.color,
-          });
+        : renderTimelineChart(this.result, { columns: this.columns, height: this.chartHeight, color: this.options.color, ...chartAxes(cli) });
     const watermark = cli.watermark === undefined ? [] : [this.fit(this.watermarkLine(cli.watermark.text, query.watermarkMs))];
     const lines = [this.fit(header), this.fit(detail), ...watermark, ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
     this.frameLines = 2 + this.watermarkLines + chartLineCount(this.chartHeight);
@@ -169,4 +163,41 @@ export function describeFiles(files: readonly string[]): string {
   if (files.length === 0) return 'no files';
   if (files.length === 1) return files[0] ?? '';
   return `${files[0] ?? ''} … ${files[files.length - 1] ?? ''} (${files.length} files)`;
+}
+
+/**
+ * The chart's measure: the first numeric aggregate of `--agg` (counts, sums, averages, distinct
+ * counts, and min or max of a numeric column); undefined when none is numeric.
+ */
+export function chartMeasure(cli: CliOptions): ChartMeasure | undefined {
+  const numeric = (column: string): boolean => ['int', 'long', 'double'].includes(cli.schema.fields.find((f) => f.name === column)?.type ?? '');
+  const a = cli.aggregates.find((x) => ((x.fn === 'min' || x.fn === 'max') ? numeric(x.column) : true));
+  if (a === undefined) return undefined;
+  return { column: a.name, label: a.name === 'count' ? 'counts' : a.name, additive: a.fn === 'count' || a.fn === 'sum' };
+}
+
+/** The chart's x axis and legend for the window kind: tumbling, sliding (placed by slide) or sessions (placed by start, in steps of the gap). */
+export function chartAxes(cli: CliOptions): Pick<ChartOptions, 'windowMs' | 'spanMs' | 'windowText' | 'windowNoun' | 'measure'> {
+  const measure = chartMeasure(cli) ?? { column: '', label: '(no numeric aggregate)', additive: true };
+  if (cli.sessionGap !== undefined) {
+    const gap = cli.sessionGap.text;
+    return {
+      windowMs: cli.sessionGap.ms,
+      spanMs: 0,
+      windowText: gap,
+      windowNoun: { one: `session, by start (gap ${gap})`, many: (n) => `sessions starting within ${n} x ${gap}` },
+      measure,
+    };
+  }
+  if (cli.slide !== undefined) {
+    const slide = cli.slide.text;
+    return {
+      windowMs: cli.slide.ms,
+      spanMs: cli.windowMs,
+      windowText: cli.windowText,
+      windowNoun: { one: `${cli.windowText} window every ${slide}`, many: (n) => `${n} windows of ${cli.windowText} every ${slide}` },
+      measure,
+    };
+  }
+  return { windowMs: cli.windowMs, windowText: cli.windowText, measure };
 }
