@@ -300,6 +300,10 @@ interface Plan {
   readonly trigger: Trigger;
   readonly noDataMicroBatches: boolean;
   readonly faults: readonly FaultSpec[];
+  /** Batches before which the query is stopped, given that batch's input while stopped, and started again on its checkpoint. */
+  readonly restartsBefore: ReadonlySet<number>;
+  /** Restart from the checkpoint when an injected fault has ended the query. */
+  readonly restartAfterFailure: boolean;
   /** One entry per input batch: files to make visible (one file for a row batch). */
   readonly inputs: readonly (readonly InputFile[])[];
   readonly arrivalGroups: boolean;
@@ -491,27 +495,28 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
   const sink = o['sink'] ?? 'memory';
   if (sink === 'file') needs.feature('the file sink', "sink: 'file'");
   else if (sink !== 'memory') needs.unknown.push(`options.sink ${JSON.stringify(sink)}`);
+  // Every run keeps a checkpoint (in the case's temporary directory); `checkpoint: true` says the case restarts on it.
   const checkpoint = o['checkpoint'] ?? false;
-  if (checkpoint === true) needs.feature('checkpoints', 'checkpoint: true');
-  else if (checkpoint !== false) needs.unknown.push(`options.checkpoint ${JSON.stringify(checkpoint)}`);
+  if (checkpoint !== true && checkpoint !== false) needs.unknown.push(`options.checkpoint ${JSON.stringify(checkpoint)}`);
 
   // input
   const arrivalGroups = s.batchesAre === 'file-arrival-groups';
   if (s.batchesAre !== undefined && s.batchesAre !== null && !arrivalGroups) needs.unknown.push(`batchesAre ${JSON.stringify(s.batchesAre)}`);
   const inputs = inputFiles(s.batches, arrivalGroups);
-  if ((trigger === 'once' || trigger === 'availableNow') && inputs.length > 1) {
-    needs.feature('checkpoints', `trigger ${trigger} restarts the query from its checkpoint once per batch`);
-  }
 
   // events and faults
   const faults: FaultSpec[] = [];
+  const restartsBefore = new Set<number>();
+  let restartAfterFailure = false;
   if (s.events !== undefined && s.events !== null) {
     if (!Array.isArray(s.events)) throw new CaseError('events must be a list');
     for (const e of s.events) {
       if (!isObject(e)) throw new CaseError(`event ${JSON.stringify(e)} is not an object`);
       needs.unknownKeys('events[]', e, ['beforeBatch', 'afterFailure', 'action']);
       if (e['action'] !== 'restart') needs.unknown.push(`event action ${JSON.stringify(e['action'])}`);
-      else needs.feature('checkpoints', e['afterFailure'] === true ? 'restart after failure' : 'restart events');
+      else if (e['afterFailure'] === true) restartAfterFailure = true;
+      else if (typeof e['beforeBatch'] === 'number') restartsBefore.add(e['beforeBatch']);
+      else throw new CaseError('a restart event needs beforeBatch or afterFailure');
     }
   }
   if (s.faults !== undefined && s.faults !== null) {
@@ -577,6 +582,8 @@ function analyse(s: Scenario): { plan?: Plan; needs: Needs } {
       trigger: trigger as Trigger,
       noDataMicroBatches: noData as boolean,
       faults,
+      restartsBefore,
+      restartAfterFailure,
       inputs,
       arrivalGroups,
       expectedKind,
@@ -782,25 +789,40 @@ async function execute(plan: Plan, options: RunOptions): Promise<Observed> {
 
     const n = plan.inputs.length;
     const oneShot = plan.trigger !== 'default';
+    const checkpointLocation = join(root, 'checkpoint');
+    /** Starts a (new) query on the run's checkpoint: the first start, and every restart. */
+    const start = (): StreamingQuery => {
+      const q = startQuery(pipeline, { noDataMicroBatches: plan.noDataMicroBatches, checkpointLocation });
+      subscriptions.push(q.progress.subscribe(onProgress));
+      return q;
+    };
     if (n > 0) runs.push(newRun());
     // Group 0 of file arrivals exists before the query starts; so does the one batch a trigger once/availableNow run reads.
     if (n > 0 && (plan.arrivalGroups || oneShot)) await writeInput(dir, plan.inputs[0] ?? [], seq);
     try {
-      query = startQuery(pipeline, { noDataMicroBatches: plan.noDataMicroBatches });
+      query = start();
     } catch (error) {
       return { runs, error: { phase: 'start', batch: undefined, error } };
     }
-    subscriptions.push(query.progress.subscribe(onProgress));
 
     if (oneShot) {
-      if (n === 0) return { runs };
-      try {
-        const ended = await query.awaitTermination(timeoutMs);
-        if (!ended) return { runs, timeout: `timed out after ${timeoutMs} ms waiting for the trigger ${plan.trigger} run to end` };
-      } catch (error) {
-        return { runs, error: { phase: 'batch', batch: 0, error } };
-      } finally {
-        finishRun(runs[0] as InputRun, query);
+      // A trigger once/availableNow run ends by itself: the harness starts the query again on its
+      // checkpoint for each later batch, with that batch's input there.
+      for (let i = 0; i < n; i++) {
+        if (i > 0) {
+          runs.push(newRun());
+          current.index = i;
+          await writeInput(dir, plan.inputs[i] ?? [], seq);
+          query = start();
+        }
+        try {
+          const ended = await query.awaitTermination(timeoutMs);
+          if (!ended) return { runs, timeout: `timed out after ${timeoutMs} ms waiting for the trigger ${plan.trigger} run of batch ${i} to end` };
+        } catch (error) {
+          return { runs, error: { phase: 'batch', batch: i, error } };
+        } finally {
+          finishRun(runs[i] as InputRun, query);
+        }
       }
       return { runs };
     }
@@ -808,9 +830,22 @@ async function execute(plan: Plan, options: RunOptions): Promise<Observed> {
     for (let i = 0; i < n; i++) {
       if (i > 0) runs.push(newRun());
       current.index = i;
+      const restart = i > 0 && plan.restartsBefore.has(i);
+      // A restart: stop once batch i-1 is done, deliver batch i's input while stopped, start again.
+      if (restart) await query.stop();
       if (i > 0 || !plan.arrivalGroups) await writeInput(dir, plan.inputs[i] ?? [], seq);
+      if (restart) query = start();
       try {
-        await withTimeout(query.processAllAvailable(), timeoutMs, `processAllAvailable() after batch ${i}`);
+        for (;;) {
+          try {
+            await withTimeout(query.processAllAvailable(), timeoutMs, `processAllAvailable() after batch ${i}`);
+            break;
+          } catch (error) {
+            if (error instanceof Timeout || !plan.restartAfterFailure || query.isActive) throw error;
+            // The injected fault ended the query: restart it from its checkpoint and go on.
+            query = start();
+          }
+        }
       } catch (error) {
         if (error instanceof Timeout) return { runs, timeout: error.message };
         return { runs, error: { phase: 'batch', batch: i, error } };
