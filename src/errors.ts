@@ -23,7 +23,14 @@ export class InvalidArgumentError extends StructuredRxError {
 }
 
 /** The query cannot run as composed (Spark's AnalysisException), raised when it is defined or started. */
-export class AnalysisError extends StructuredRxError {}
+export class AnalysisError extends StructuredRxError {
+  /** Spark's error class where Spark gives one (`STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE`, ...). */
+  readonly errorClass: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; errorClass?: string }) {
+    super(options?.errorClass === undefined ? message : `[${options.errorClass}] ${message}`, options);
+    this.errorClass = options?.errorClass;
+  }
+}
 
 /** A file could not be listed or read. Travels down the error channel. */
 export class FileReadError extends StructuredRxError {
