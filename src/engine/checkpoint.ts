@@ -9,6 +9,19 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 /** How often a state store writes a full snapshot; the versions between are deltas. */
 export const SNAPSHOT_INTERVAL = 10;
 
+/** The runs of this process that hold a checkpoint's lock. */
+const heldLocks = new Set<string>();
+
+/** Is process `pid` alive? (Signal 0 checks without sending anything.) */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EPERM';
+  }
+}
+
 /** A checkpoint that cannot be used: torn, unreadable, from a newer format, or from another query. */
 export class CheckpointError extends StructuredRxError {
   constructor(
@@ -105,5 +118,27 @@ export class CheckpointDir {
 
   remove(rel: string): void {
     rmSync(this.path(rel), { force: true });
+  }
+
+  /**
+   * Takes the checkpoint for run `runId`: one run at a time may write it. A lock left by a run
+   * that is gone (its process died, or it stopped without releasing) does not block: a lock
+   * holds only while its process is alive and, in this process, while its run is active.
+   */
+  lock(runId: string): void {
+    const held = this.readJson('lock') as { pid?: unknown; runId?: unknown } | null | undefined;
+    if (held !== undefined && held !== null && typeof held.pid === 'number' && typeof held.runId === 'string' && held.runId !== runId) {
+      const alive = held.pid === process.pid ? heldLocks.has(held.runId) : processAlive(held.pid);
+      if (alive) throw new CheckpointError(this.dir, `is in use by another run of the query (run ${held.runId}, process ${held.pid}); stop it first`);
+    }
+    this.writeJson('lock', { pid: process.pid, runId });
+    heldLocks.add(runId);
+  }
+
+  /** Gives the checkpoint up (when the run stops, completes or fails). */
+  unlock(runId: string): void {
+    heldLocks.delete(runId);
+    const held = this.readJson('lock') as { runId?: unknown } | null | undefined;
+    if (held !== undefined && held !== null && held.runId === runId) this.remove('lock');
   }
 }

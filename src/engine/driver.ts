@@ -171,7 +171,14 @@ export class MicroBatchExecution {
     });
     this.operatorWatermarks = plan.watermarks.map(() => undefined);
     this.checkpointDir = options.checkpointLocation === undefined ? undefined : new CheckpointDir(options.checkpointLocation);
-    const resumed = this.checkpointDir === undefined ? undefined : this.recover(this.checkpointDir);
+    this.checkpointDir?.lock(options.runId);
+    let resumed: string | undefined;
+    try {
+      resumed = this.checkpointDir === undefined ? undefined : this.recover(this.checkpointDir);
+    } catch (err) {
+      this.checkpointDir?.unlock(options.runId);
+      throw err;
+    }
     this.queryId = resumed ?? options.id;
     this.sink = plan.sink?.create({ resumed: resumed !== undefined });
   }
@@ -316,6 +323,7 @@ export class MicroBatchExecution {
     this.subscriptions.clear();
     for (const p of this.stateStores) p.abort();
     this.source.stop();
+    this.checkpointDir?.unlock(this.options.runId);
     this.resolveWaiters(Infinity);
   }
 

@@ -204,3 +204,25 @@ describe('a checkpoint that cannot be used', () => {
     expect(existsSync(join(other, 'metadata'))).toBe(true);
   });
 });
+
+describe('the checkpoint lock', () => {
+  it('lets one run write a checkpoint at a time, and is not stuck after a run that died', async () => {
+    const input = tempDir();
+    writeFile(input, 0, [[1, 'Open']]);
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    const first = countsQuery(input, catalog, cp);
+    await first.processAllAvailable();
+    expect(() => countsQuery(input, catalog, cp)).toThrow(/is in use by another run of the query/);
+    await first.stop();
+    const second = countsQuery(input, catalog, cp);
+    await second.processAllAvailable();
+    await second.stop();
+    // A lock left by a process that no longer exists (a crash) does not block.
+    writeFileSync(join(cp, 'lock'), JSON.stringify({ formatVersion: 1, value: { pid: 2 ** 22 + 12345, runId: 'gone' } }));
+    const third = countsQuery(input, catalog, cp);
+    await third.processAllAvailable();
+    await third.stop();
+    expect(existsSync(join(cp, 'lock'))).toBe(false); // released when the run stopped
+  });
+});
