@@ -282,14 +282,18 @@ function declareFlags(context: CommandContext): Command {
         '  totals per group and the timeline table. Piped: the two tables as plain text. With --json:\n' +
         '  {"batchId","files","numInputRows","watermark","lateRows","stateRows","malformedRows",\n' +
         '  "droppedRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql each line also has\n' +
-        '  "sql":[{"statement","rows"}]. --sql results replace the default tables.\n' +
+        '  "sql":[{"statement","rows"}]. --sql results replace the default tables. With --agg the tables\n' +
+        '  and rows have a column per aggregate, and the chart plots the first numeric one.\n' +
         '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed or DIR cannot be read, 2 bad flags.\n' +
         '\nExamples:\n' +
         '  structured-rx                                   the notebook\'s query over the bundled dataset\n' +
         '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
         '  structured-rx ./logs --window "10 minutes" --watermark "5 minutes" --output-mode append\n' +
         '  structured-rx ./incoming --watch --trigger "5 seconds"\n' +
-        '  structured-rx --sql \'select action, sum(count) as total_count from counts group by action order by action\'\n',
+        '  structured-rx --sql \'select action, sum(count) as total_count from counts group by action order by action\'\n' +
+        '  structured-rx ./logs --agg "count(*) as n, avg(latency) as avg_latency" --filter "status >= 500"\n' +
+        '  structured-rx --window "1 hour" --slide "15 minutes" --drop-duplicates time,action\n' +
+        '  structured-rx ./clicks --group-by user --session-gap "5 minutes"\n',
     )
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
