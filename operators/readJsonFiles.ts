@@ -241,7 +241,7 @@ class JsonFileSource<R> implements Source<R> {
       return to === from ? start : { files: to };
     };
     if (!discover || (!this.c.watch && this.listings > 0)) return defer(() => of(end()));
-    return this.c.fs.list(this.c.dir).pipe(
+    return this.c.fs.list(this.c.dir, isVisibleDataFile).pipe(
       catchError((err: unknown) => throwError(() => new FileReadError(this.c.dir, err))),
       map((stats) => {
         const fresh = stats.filter((s) => s.isFile && isVisibleDataFile(s.name) && (this.maxAgeApplies ? this.log.isNew(s) : !this.log.has(s.path))).sort(compareFiles);

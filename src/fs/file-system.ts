@@ -20,19 +20,24 @@ export interface FileStat {
  * until subscription; an error travels down the error channel.
  */
 export interface StreamFileSystem {
-  /** The entries of a directory (not recursive). */
-  list(dir: string): Observable<readonly FileStat[]>;
+  /**
+   * The entries of a directory (not recursive). With `accept`, names it refuses are left out
+   * before anything else is done with them (no `stat`: a hidden symlink loop or a file being
+   * written under a temporary name cannot fail the listing).
+   */
+  list(dir: string, accept?: (name: string) => boolean): Observable<readonly FileStat[]>;
   /** A file's whole content as UTF-8 text. */
   readText(path: string): Observable<string>;
 }
 
 /** The real file system, through `node:fs` promises. */
 export const nodeFileSystem: StreamFileSystem = {
-  list(dir: string): Observable<readonly FileStat[]> {
+  list(dir: string, accept?: (name: string) => boolean): Observable<readonly FileStat[]> {
     return defer(() =>
       from(
         (async () => {
-          const entries = await fsp.readdir(dir, { withFileTypes: true });
+          const all = await fsp.readdir(dir, { withFileTypes: true });
+          const entries = accept === undefined ? all : all.filter((e) => accept(e.name));
           const stats = await Promise.all(
             entries.map(async (e): Promise<FileStat | undefined> => {
               const path = join(dir, e.name);

@@ -21,10 +21,10 @@ export interface FileSystemCall {
 export function recordCalls(fs: StreamFileSystem, scheduler: SchedulerLike): { readonly fileSystem: StreamFileSystem; readonly calls: readonly FileSystemCall[] } {
   const calls: FileSystemCall[] = [];
   const fileSystem: StreamFileSystem = {
-    list: (dir: string): Observable<readonly FileStat[]> =>
+    list: (dir: string, accept?: (name: string) => boolean): Observable<readonly FileStat[]> =>
       defer(() => {
         calls.push({ op: 'list', path: dir, frame: scheduler.now() });
-        return fs.list(dir);
+        return fs.list(dir, accept);
       }),
     readText: (path: string): Observable<string> =>
       defer(() => {

@@ -60,7 +60,7 @@ export class VirtualFileSystem implements StreamFileSystem {
     return this;
   }
 
-  list(dir: string): Observable<readonly FileStat[]> {
+  list(dir: string, accept?: (name: string) => boolean): Observable<readonly FileStat[]> {
     return defer(() => {
       const d = trimSlash(dir);
       const failure = this.failingDirs.get(d);
@@ -69,6 +69,7 @@ export class VirtualFileSystem implements StreamFileSystem {
       const out: FileStat[] = [];
       for (const [path, f] of this.files) {
         if (dirOf(path) !== d) continue;
+        if (accept !== undefined && !accept(path.slice(d.length + 1))) continue;
         out.push({ path, name: path.slice(d.length + 1), size: Buffer.byteLength(f.content), mtimeMs: f.mtimeMs, isFile: true });
       }
       return of(out);

@@ -226,3 +226,19 @@ describe('the checkpoint lock', () => {
     expect(existsSync(join(cp, 'lock'))).toBe(false); // released when the run stopped
   });
 });
+
+describe('ignored names', () => {
+  it('are left out before any stat: a hidden symlink loop does not fail the listing', async () => {
+    const input = tempDir();
+    writeFile(input, 0, [[1, 'Open']]);
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(join(input, '.loop'), join(input, '.loop')); // stat of it fails with ELOOP
+    symlinkSync(join(input, '_loop'), join(input, '_loop'));
+    const catalog = new Catalog();
+    const q = startQuery(readJsonFiles(input, { schema }).pipe(groupCount('action'), toMemoryTable('t', { catalog, outputMode: 'complete' })));
+    await q.processAllAvailable();
+    await q.stop();
+    expect(q.exception).toBeNull();
+    expect(catalog.table('t')?.rows).toEqual([{ action: 'Open', count: 1 }]);
+  });
+});
