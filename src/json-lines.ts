@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { MalformedRecordError } from './errors.js';
 import { scanJsonLines, type JsonlField } from './jsonl/fast-scan.js';
-import { arrayElementType, isArrayType, type ArrayColumnType, type ScalarColumnType, type Schema, type SourceColumnType } from './schema.js';
+import { arrayElementType, isArrayType, isStructType, structFields, type ArrayColumnType, type ScalarColumnType, type Schema, type SourceColumnType, type StructColumnType } from './schema.js';
+import { setField } from './with-column.js';
 
 /** Spark's `mode` option for malformed records. */
 export type ParseMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
@@ -31,8 +32,10 @@ export const INVALID: unique symbol = Symbol('invalid');
  * string column becomes its JSON text; int must fit 32 bits; null stays null. An array column
  * takes a JSON array and converts each element by its element type's rules (a null element
  * stays null); a value that is not an array, or any element that does not fit, makes the whole
- * value not fit, as in Spark (no partial arrays). Returns `INVALID` when the value does not fit
- * (`mismatch` says why). Allocates nothing on the common scalar path: it runs once per field
+ * value not fit, as in Spark (no partial arrays). A struct column takes a JSON object and
+ * converts each declared field by its type (a missing field is null, an undeclared one ignored);
+ * a value that is not an object, or any field that does not fit, makes the whole struct not
+ * fit (no partial structs). Returns `INVALID` when the value does not fit (`mismatch` says why). Allocates nothing on the common scalar path: it runs once per field
  * of every row.
  */
 export function convertValue(value: unknown, type: SourceColumnType): unknown {
@@ -56,8 +59,29 @@ export function convertValue(value: unknown, type: SourceColumnType): unknown {
     case 'boolean':
       return typeof value === 'boolean' ? value : INVALID;
     default:
-      return convertArray(value, type);
+      return isStructType(type) ? convertStruct(value, type) : convertArray(value, type);
   }
+}
+
+/** Whether a parsed JSON value is an object (not an array). */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A JSON object converted field by field to a new object with the struct's fields in declared
+ * order; `INVALID` if `value` is no object or a field does not fit. Keys are matched exactly
+ * among the object's own keys; a field named `__proto__` or `constructor` is an ordinary own field.
+ */
+function convertStruct(value: unknown, type: StructColumnType): unknown {
+  if (!isJsonObject(value)) return INVALID;
+  const out: Record<string, unknown> = {};
+  for (const f of structFields(type)) {
+    const v: unknown = convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type);
+    if (v === INVALID) return INVALID;
+    setField(out, f.name, v);
+  }
+  return out;
 }
 
 /** A JSON array converted element-wise to a new array; `INVALID` if `value` is no array or an element does not fit. */
@@ -77,6 +101,11 @@ const ARTICLES: Readonly<Record<ScalarColumnType, string>> = { timestamp: 'a', s
 
 /** Why `value` does not fit `type` (for error messages). */
 export function mismatch(value: unknown, type: SourceColumnType): string {
+  if (isStructType(type)) {
+    if (!isJsonObject(value)) return `${JSON.stringify(value)} is not a ${type} (not a JSON object)`;
+    const bad = structFields(type).find((f) => convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type) === INVALID);
+    return bad === undefined ? `${JSON.stringify(value)} fits ${type}` : `field ${bad.name} of the ${type}: ${mismatch(value[bad.name], bad.type)}`;
+  }
   if (isArrayType(type)) {
     if (!Array.isArray(value)) return `${JSON.stringify(value)} is not an ${type} (not a JSON array)`;
     const element = arrayElementType(type);
@@ -105,7 +134,7 @@ function readLine(line: string, fields: Schema['fields']): LineResult {
     reason = e instanceof Error ? e.message : 'not JSON';
   }
   if (reason !== undefined) {
-    for (const f of fields) row[f.name] = null;
+    for (const f of fields) setField(row, f.name, null);
     return { row, reason };
   }
   const obj = parsed as Record<string, unknown>;
@@ -113,9 +142,9 @@ function readLine(line: string, fields: Schema['fields']): LineResult {
     const raw = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined; // not `constructor` from the prototype
     const value = convertValue(raw, f.type);
     if (value !== INVALID) {
-      row[f.name] = value;
+      setField(row, f.name, value);
     } else {
-      row[f.name] = null;
+      setField(row, f.name, null);
       reason ??= `field ${f.name}: ${mismatch(raw, f.type)}`;
     }
   }

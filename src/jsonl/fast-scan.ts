@@ -37,15 +37,31 @@
  *                 else (a scalar, an object, one element that does not fit T, such as `"a"` or
  *                 a nested array in an array<int>) makes the line bad: the whole array column
  *                 is null in the partial row, as in Spark, which never keeps a partial array.
+ *      struct<...>: a JSON object; each declared field is read by its own type with these
+ *                 rules (missing or `null` gives null, undeclared keys are ignored, the last of
+ *                 repeated keys wins) into a new object with the fields in declared order.
+ *                 Anything else (not an object, one field that does not fit) makes the line bad
+ *                 and the whole struct column null in the partial row (no partial structs).
+ *                 An `array<struct<...>>` holds such objects or nulls.
  *    "Integral value" is judged after parsing, so `1.0` and `1e3` are integers (Spark's
  *    Jackson reader would reject them for integral columns).
+ *
+ * The fast path reads a struct value by finding its end with the syntax checker and
+ * `JSON.parse` of that slice alone, then the same conversion as the reference path.
  */
+
+import { structFields } from '../schema.js';
+import { setField } from '../with-column.js';
 
 /** The scalar column types (Spark SQL type names, lower case). */
 export type JsonlScalarType = 'timestamp' | 'string' | 'long' | 'int' | 'double' | 'boolean';
 
-/** Column types a JSON-lines schema can declare: a scalar type, or an array of one (`array<int>`). */
-export type JsonlFieldType = JsonlScalarType | `array<${JsonlScalarType}>`;
+/**
+ * Column types a JSON-lines schema can declare: a scalar type, an array of one (`array<int>`), a
+ * struct in its canonical spelling (`struct<name:string,age:int>`, see `src/schema.ts`), or an
+ * array of structs.
+ */
+export type JsonlFieldType = JsonlScalarType | `array<${JsonlScalarType}>` | `struct<${string}>` | `array<struct<${string}>>`;
 
 /** One column of the schema a line is read against. */
 export interface JsonlField {
@@ -119,8 +135,10 @@ const TYPE_DOUBLE = 4;
 const TYPE_BOOLEAN = 5;
 /** An array column's code is TYPE_ARRAY + its element's code. */
 const TYPE_ARRAY = 8;
+/** A struct column; TYPE_ARRAY + TYPE_STRUCT is an array of structs. Both are read through their `Shape`. */
+const TYPE_STRUCT = 16;
 
-const TYPE_CODES: Readonly<Record<JsonlFieldType, number>> = {
+const TYPE_CODES: Readonly<Record<JsonlScalarType | `array<${JsonlScalarType}>`, number>> = {
   timestamp: TYPE_TIMESTAMP,
   string: TYPE_STRING,
   long: TYPE_LONG,
@@ -138,12 +156,42 @@ const TYPE_CODES: Readonly<Record<JsonlFieldType, number>> = {
 /** Nesting deeper than this in an ignored field is left to JSON.parse. */
 const MAX_SKIP_DEPTH = 64;
 
+/** A struct type (or an array of structs) prepared for conversion: its fields' names and shapes. */
+interface Shape {
+  readonly code: number;
+  /** A struct's fields in declared order. */
+  readonly fields?: readonly { readonly name: string; readonly shape: Shape }[];
+  /** An array's element. */
+  readonly element?: Shape;
+}
+
+/** The shape of a column type, or undefined if it is no type (an array of arrays is none, as in the schema). */
+function shapeOf(type: string): Shape | undefined {
+  if (Object.hasOwn(TYPE_CODES, type)) {
+    const code = TYPE_CODES[type as keyof typeof TYPE_CODES];
+    return code >= TYPE_ARRAY ? { code, element: { code: code - TYPE_ARRAY } } : { code };
+  }
+  const fields = structFields(type);
+  if (fields !== undefined) {
+    const shapes = fields.map((f) => ({ name: f.name, shape: shapeOf(f.type) }));
+    if (shapes.some((f) => f.shape === undefined)) return undefined;
+    return { code: TYPE_STRUCT, fields: shapes as { name: string; shape: Shape }[] };
+  }
+  if (type.startsWith('array<') && type.endsWith('>')) {
+    const element = shapeOf(type.slice(6, -1));
+    if (element?.code === TYPE_STRUCT) return { code: TYPE_ARRAY + TYPE_STRUCT, element };
+  }
+  return undefined;
+}
+
 /** The schema, prepared once: names, type codes and the `"name":` prefixes to match. */
 interface Plan {
   readonly n: number;
   readonly names: readonly string[];
   readonly types: readonly JsonlFieldType[];
   readonly codes: Int32Array;
+  /** Per field, the shape of a struct or array-of-struct column (undefined for the others). */
+  readonly shapes: readonly (Shape | undefined)[];
   /** `"name":` per field. */
   readonly prefixes: readonly string[];
   readonly byName: ReadonlyMap<string, number>;
@@ -159,22 +207,25 @@ function planFor(fields: readonly JsonlField[]): Plan {
   const types: JsonlFieldType[] = [];
   const byName = new Map<string, number>();
   const codes = new Int32Array(fields.length);
+  const shapes: (Shape | undefined)[] = [];
   fields.forEach((f, i) => {
-    const code = Object.hasOwn(TYPE_CODES, f.type) ? TYPE_CODES[f.type] : undefined; // not `constructor` from the prototype
-    if (typeof f.name !== 'string' || code === undefined) {
+    const shape = typeof f.type === 'string' ? shapeOf(f.type) : undefined; // own keys only: not `constructor` from the prototype
+    if (typeof f.name !== 'string' || shape === undefined) {
       throw new TypeError(`JSON-lines schema: invalid field ${JSON.stringify(f)}`);
     }
     if (byName.has(f.name)) throw new TypeError(`JSON-lines schema: duplicate field ${JSON.stringify(f.name)}`);
     byName.set(f.name, i);
     names.push(f.name);
     types.push(f.type);
-    codes[i] = code;
+    codes[i] = shape.code;
+    shapes.push(shape.code === TYPE_STRUCT || shape.code === TYPE_ARRAY + TYPE_STRUCT ? shape : undefined);
   });
   plan = {
     n: names.length,
     names,
     types,
     codes,
+    shapes,
     // JSON.stringify gives the key as it would be written without needless escapes; a key
     // written with escapes does not match the prefix and goes to the reference path.
     prefixes: names.map((name) => JSON.stringify(name) + ':'),
@@ -264,7 +315,7 @@ const SCALAR_EXPECTATIONS: Readonly<Record<JsonlScalarType, string>> = {
 
 const arrayOf = (element: JsonlScalarType): string => `array<${element}> (JSON array of ${SCALAR_EXPECTATIONS[element]} or null)`;
 
-const TYPE_EXPECTATIONS: Readonly<Record<JsonlFieldType, string>> = {
+const TYPE_EXPECTATIONS: Readonly<Record<JsonlScalarType | `array<${JsonlScalarType}>`, string>> = {
   ...SCALAR_EXPECTATIONS,
   'array<timestamp>': arrayOf('timestamp'),
   'array<string>': arrayOf('string'),
@@ -273,6 +324,51 @@ const TYPE_EXPECTATIONS: Readonly<Record<JsonlFieldType, string>> = {
   'array<double>': arrayOf('double'),
   'array<boolean>': arrayOf('boolean'),
 };
+
+/** What a column of `type` takes, for reasons. */
+function expectation(type: JsonlFieldType): string {
+  if (Object.hasOwn(TYPE_EXPECTATIONS, type)) return TYPE_EXPECTATIONS[type as keyof typeof TYPE_EXPECTATIONS];
+  return type.startsWith('array<') ? `${type} (JSON array of objects or null)` : `${type} (JSON object whose declared fields fit)`;
+}
+
+/**
+ * Converts a parsed JSON value (missing: `undefined`) by a shape: a struct to a new object of
+ * its declared fields (`__proto__` an own field), an array element-wise; `undefined` if it does not fit.
+ */
+function convertShape(shape: Shape, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  const fields = shape.fields;
+  if (fields !== undefined) {
+    if (typeof v !== 'object' || Array.isArray(v)) return undefined;
+    const obj = v as Record<string, unknown>;
+    const out: JsonlRow = {};
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k]!;
+      const converted = Object.hasOwn(obj, f.name) ? convertShape(f.shape, obj[f.name]) : null;
+      if (converted === undefined) return undefined;
+      setField(out, f.name, converted);
+    }
+    return out;
+  }
+  const element = shape.element;
+  if (element !== undefined) {
+    if (!Array.isArray(v)) return undefined;
+    const out = new Array<unknown>(v.length);
+    for (let k = 0; k < v.length; k++) {
+      const converted = convertShape(element, v[k]);
+      if (converted === undefined) return undefined;
+      out[k] = converted;
+    }
+    return out;
+  }
+  return convertValue(shape.code, v);
+}
+
+/** Converts field `i`'s parsed JSON value by its column type, or returns `undefined` if it does not fit. */
+function convertField(plan: Plan, i: number, v: unknown): unknown {
+  const shape = plan.shapes[i];
+  return shape === undefined ? convertValue(plan.codes[i]!, v) : convertShape(shape, v);
+}
 
 /** Converts one field's parsed JSON value, or returns `undefined` if it does not fit. */
 function convertValue(code: number, v: unknown): unknown {
@@ -329,9 +425,9 @@ function fromValue(plan: Plan, value: unknown): JsonlRow | string {
       continue;
     }
     const raw = obj[name];
-    const converted = convertValue(plan.codes[i]!, raw);
+    const converted = convertField(plan, i, raw);
     if (converted === undefined) {
-      return `field ${JSON.stringify(name)}: expected ${TYPE_EXPECTATIONS[plan.types[i]!]}, got ${describe(raw)}`;
+      return `field ${JSON.stringify(name)}: expected ${expectation(plan.types[i]!)}, got ${describe(raw)}`;
     }
     values[i] = converted;
   }
@@ -343,7 +439,7 @@ function partialRow(plan: Plan, obj: Record<string, unknown>): JsonlRow {
   const values: unknown[] = new Array<unknown>(plan.n);
   for (let i = 0; i < plan.n; i++) {
     const name = plan.names[i]!;
-    const converted = Object.hasOwn(obj, name) ? convertValue(plan.codes[i]!, obj[name]) : null;
+    const converted = Object.hasOwn(obj, name) ? convertField(plan, i, obj[name]) : null;
     values[i] = converted === undefined ? null : converted;
   }
   return plan.makeRow(values);
@@ -745,6 +841,27 @@ function readArray(elementCode: number, text: string, i: number, len: number, nu
 }
 
 /**
+ * Reads a struct (or array of structs) value at `i` into `out[slot]`: finds its end with the
+ * syntax checker, parses that slice alone and converts it as the reference path does. Returns
+ * the position after it, or -1 (invalid, too deep, or a value that does not fit) to send the
+ * line to the reference path.
+ */
+function readShaped(shape: Shape, text: string, i: number, len: number, out: unknown[], slot: number): number {
+  const end = skipValue(text, i, len, 0);
+  if (end < 0) return -1;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(i, end)) as unknown;
+  } catch {
+    return -1;
+  }
+  const converted = convertShape(shape, parsed);
+  if (converted === undefined) return -1;
+  out[slot] = converted;
+  return end;
+}
+
+/**
  * Tries the fast path on the line starting at `start` (which is not '\n').
  * Returns the index of the line's '\n' (or `len`) on success, having pushed a row; -1 to
  * send the line to the reference path.
@@ -785,6 +902,9 @@ function fastLine(plan: Plan, text: string, start: number, len: number, values: 
         if (text.charCodeAt(i) === C_LOWER_N) {
           if (!text.startsWith('null', i)) return -1;
           i += 4; // values[field] is already null
+        } else if (plan.shapes[field] !== undefined) {
+          i = readShaped(plan.shapes[field]!, text, i, len, values, field);
+          if (i < 0) return -1;
         } else {
           i = readValue(codes[field]!, text, i, len, num, values, field);
           if (i < 0) return -1;

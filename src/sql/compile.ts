@@ -1,5 +1,5 @@
 import type { Row } from '../catalog.js';
-import { isArrayType } from '../schema.js';
+import { isArrayType, isStructType, structFields } from '../schema.js';
 import { type Node, child, children, containsAggregate, isNode, nodeType, str } from './ast.js';
 import { DatetimePatternError, compileDatetimePattern, parseTimestamp, timestampField } from './datetime.js';
 import { SqlAnalysisError, SqlUnknownColumnError, SqlUnknownFunctionError, SqlUnsupportedError } from './errors.js';
@@ -197,7 +197,7 @@ function timestampOf(value: unknown, zone: string): number | null {
 }
 
 function requireTimestampish(name: string, e: Expr): void {
-  if (e.type === 'window' || e.type === 'boolean' || isArrayType(e.type)) {
+  if (e.type === 'window' || e.type === 'boolean' || isArrayType(e.type) || isStructType(e.type)) {
     throw new SqlAnalysisError(`${name}(${e.name})`, `${name} needs a timestamp, got ${e.type}`);
   }
 }
@@ -546,12 +546,31 @@ export class ExprCompiler {
     for (const c of this.table?.columns ?? []) {
       names.push(c.name);
       if (c.type === 'window') names.push(`${c.name}.start`, `${c.name}.end`);
+      else if (isStructType(c.type)) names.push(...structFields(c.type).map((f) => `${c.name}.${f.name}`));
     }
     return names;
   }
 
   private field(base: Expr, field: string, written: string): Expr {
     const lower = field.toLowerCase();
+    if (isStructType(base.type)) {
+      // Spark resolves a struct's field ignoring case (spark.sql.caseSensitive=false); the schema keeps names unique that way.
+      const fields = structFields(base.type);
+      const f = fields.find((x) => x.name.toLowerCase() === lower);
+      if (f === undefined) throw new SqlUnknownColumnError(written, fields.map((x) => `${base.name}.${x.name}`));
+      const read = base.eval;
+      const name = f.name;
+      return {
+        type: f.type,
+        name: `${base.name}.${name}`,
+        key: `${base.key}.${lower}`,
+        columns: true,
+        eval: (ctx) => {
+          const v = read(ctx);
+          return typeof v === 'object' && v !== null && Object.hasOwn(v, name) ? normalize((v as Record<string, unknown>)[name]) : null;
+        },
+      };
+    }
     if (base.type === 'unknown' || base.type === 'window') {
       if (base.type === 'window' && lower !== 'start' && lower !== 'end') {
         throw new SqlUnknownColumnError(written, [`${base.name}.start`, `${base.name}.end`]);
@@ -565,7 +584,7 @@ export class ExprCompiler {
         eval: (ctx) => {
           const v = read(ctx);
           if (isWindow(v)) return lower === 'start' ? v.start : lower === 'end' ? v.end : null;
-          if (typeof v === 'object' && v !== null) return normalize((v as Record<string, unknown>)[field]);
+          if (typeof v === 'object' && v !== null && Object.hasOwn(v, field)) return normalize((v as Record<string, unknown>)[field]);
           return null;
         },
       };
@@ -688,7 +707,7 @@ export class ExprCompiler {
 
   private arithmetic(op: string, left: Expr, right: Expr): Expr {
     for (const side of [left, right]) {
-      if (side.type === 'timestamp' || side.type === 'window' || side.type === 'boolean' || isArrayType(side.type)) {
+      if (side.type === 'timestamp' || side.type === 'window' || side.type === 'boolean' || isArrayType(side.type) || isStructType(side.type)) {
         throw new SqlAnalysisError(`(${left.name} ${op} ${right.name})`, `${op} needs numbers, got ${side.type} ${side.name}`);
       }
     }
@@ -1047,7 +1066,7 @@ export class ExprCompiler {
     else if (agg === 'avg') type = 'double';
     else if (agg === 'sum') type = first?.type === 'int' || first?.type === 'long' ? 'long' : 'double';
     else type = first?.type ?? 'unknown';
-    if ((agg === 'sum' || agg === 'avg') && first !== undefined && (['timestamp', 'window', 'boolean'].includes(first.type) || isArrayType(first.type))) {
+    if ((agg === 'sum' || agg === 'avg') && first !== undefined && (['timestamp', 'window', 'boolean'].includes(first.type) || isArrayType(first.type) || isStructType(first.type))) {
       throw new SqlAnalysisError(`${fn}(${first.name})`, `${fn} needs numbers, got ${first.type}`);
     }
     const argNames = star ? '1' : args.map((a) => a.name).join(', ');

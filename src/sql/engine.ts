@@ -1,7 +1,7 @@
 import type { Catalog, Row, TableSnapshot } from '../catalog.js';
 import { InvalidArgumentError } from '../errors.js';
 import { combinerFor, type AnyCombiner } from '../agg/combiners.js';
-import { isArrayType, type ColumnType } from '../schema.js';
+import { isArrayType, isStructType, type ColumnType } from '../schema.js';
 import { type Node, child, children, containsAggregate, isNode, nodeType, str } from './ast.js';
 import { type AggSpec, type ColumnInfo, type Ctx, type Expr, ExprCompiler, type Scope, type TableInfo } from './compile.js';
 import { isValidZone } from './datetime.js';
@@ -385,14 +385,15 @@ function runSelect(ast: Node, source: { snapshot: TableSnapshot; info: TableInfo
     const out: Record<string, unknown> = {};
     columns.forEach((name, k) => {
       const v = r.values[k] ?? null;
-      out[name] = isWindow(v) ? { start: v.start, end: v.end } : v;
+      // A struct that happens to have start and end fields is passed through whole.
+      out[name] = isWindow(v) && !isStructType((outputs[k] as Expr).type) ? { start: v.start, end: v.end } : v;
     });
     return out;
   });
   const schema: Record<string, ColumnType> = {};
   columns.forEach((name, k) => {
     const t = (outputs[k] as Expr).type;
-    if (COLUMN_TYPES.has(t) || isArrayType(t)) schema[name] = t as ColumnType;
+    if (COLUMN_TYPES.has(t) || isArrayType(t) || isStructType(t)) schema[name] = t as ColumnType;
   });
   return { columns, rows, schema };
 }

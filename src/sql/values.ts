@@ -1,4 +1,4 @@
-import { arrayElementType, isArrayType, isWindow, type ColumnType, type Window } from '../schema.js';
+import { arrayElementType, isArrayType, isStructType, isWindow, structFields, type ColumnType, type Window } from '../schema.js';
 import { parseTimestamp, timestampToString } from './datetime.js';
 
 /** A value's SQL type as the compiler knows it; 'unknown' when a column has no schema and no value. */
@@ -54,6 +54,12 @@ export function toSqlString(value: unknown, type: SqlType, zone: string): string
     if (type === 'timestamp') return timestampToString(value, zone);
     if (type === 'double' || !Number.isInteger(value)) return doubleToString(value);
     return String(value);
+  }
+  if (isStructType(type) && typeof value === 'object') {
+    // Spark 3's CAST(struct AS STRING): `{Alice, null}`, the field values in order, each as its own type's text.
+    const v = value as Record<string, unknown>;
+    const text = structFields(type).map((f) => (Object.hasOwn(v, f.name) ? toSqlString(v[f.name] ?? null, f.type, zone) : null) ?? 'null');
+    return `{${text.join(', ')}}`;
   }
   if (isWindow(value)) return `{${timestampToString(value.start, zone)}, ${timestampToString(value.end, zone)}}`;
   if (Array.isArray(value)) {
@@ -120,9 +126,9 @@ export function castResultType(target: CastTarget): SqlType {
   }
 }
 
-/** Whether Spark lets a value of `from` be cast to `to` (a window or an array only to string). */
+/** Whether Spark lets a value of `from` be cast to `to` (a window, an array or a struct only to string). */
 export function canCast(from: SqlType, to: CastTarget): boolean {
-  if (from === 'window' || isArrayType(from)) return to === 'string';
+  if (from === 'window' || isArrayType(from) || isStructType(from)) return to === 'string';
   if (from === 'boolean' && to === 'timestamp') return false;
   return true;
 }
@@ -197,6 +203,16 @@ function rank(value: unknown): number {
   return 5;
 }
 
+/** A struct value: a plain object that is not a bare window `{start, end}`. */
+function isStructValue(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(isWindow(value) && Object.keys(value).length === 2);
+}
+
+/** Spark's struct ordering: field by field in declared order, a null field first. */
+function compareStructs(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): number {
+  return compareArrays(Object.values(a), Object.values(b));
+}
+
 /** Spark's array ordering: element by element (a null element first), then the shorter array first. */
 function compareArrays(a: readonly unknown[], b: readonly unknown[]): number {
   const n = Math.min(a.length, b.length);
@@ -224,7 +240,8 @@ function compareNumbers(a: number, b: number): number {
 /**
  * Compares two non-null values. Numbers with numbers, strings with strings (by code point, as
  * Spark compares UTF-8 bytes), false before true, windows by start then end, arrays element by
- * element (a null element first, then the shorter array first). A number against a
+ * element (a null element first, then the shorter array first), structs field by field in
+ * declared order (a null field first). A number against a
  * string compares the string read as a number (Spark's implicit cast); values that still do not
  * compare order by kind.
  */
@@ -232,6 +249,7 @@ export function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return compareNumbers(a, b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (isStructValue(a) && isStructValue(b)) return compareStructs(a, b);
   if (isWindow(a) && isWindow(b)) return compareNumbers(a.start, b.start) || compareNumbers(a.end, b.end);
   if (Array.isArray(a) && Array.isArray(b)) return compareArrays(a, b);
   if (typeof a === 'number' && typeof b === 'string') {
@@ -252,6 +270,8 @@ export function groupKey(value: unknown): string {
   // JSON escapes control characters, so no key holds the \u0000 that tupleKey joins with.
   if (typeof value === 'string') return `s:${JSON.stringify(value)}`;
   if (typeof value === 'boolean') return value ? 'b:1' : 'b:0';
+  // A struct's key is its fields' keys in order (NaN and -0 grouped as for a column, unlike JSON text).
+  if (isStructValue(value)) return `t:${JSON.stringify(Object.values(value).map(groupKey))}`;
   if (isWindow(value)) return `w:${value.start}:${value.end}`;
   try {
     return `j:${JSON.stringify(value)}`;

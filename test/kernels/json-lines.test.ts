@@ -379,3 +379,131 @@ describe('Spark conformance cases', () => {
     for (const fragment of messageContains) expect(e.message).toContain(fragment);
   });
 });
+
+describe('struct columns', () => {
+  const USERS = parseSchema('id INT, user STRUCT<name: STRING, age: INT>');
+  const USERS_CORRUPT = parseSchema('id INT, user STRUCT<name: STRING, age: INT>, _corrupt_record STRING');
+
+  it('converts a JSON object field by field: missing fields null, undeclared fields ignored, the fields in declared order', () => {
+    const text = [
+      '{"id":1,"user":{"name":"Ann","age":30}}',
+      '{"id":2,"user":{"age":41,"name":"Bo","extra":[1,{"x":2}]}}',
+      '{"id":3,"user":{"name":null}}',
+      '{"id":4,"user":{}}',
+      '{"id":5,"user":null}',
+      '{"id":6}',
+    ].join('\n');
+    const { rows, numMalformedRows } = parse(text, USERS);
+    expect(numMalformedRows).toBe(0);
+    expect(rows).toEqual([
+      { id: 1, user: { name: 'Ann', age: 30 } },
+      { id: 2, user: { name: 'Bo', age: 41 } },
+      { id: 3, user: { name: null, age: null } },
+      { id: 4, user: { name: null, age: null } },
+      { id: 5, user: null },
+      { id: 6, user: null },
+    ]);
+    expect(Object.keys(rows[1]!.user as object)).toEqual(['name', 'age']);
+  });
+
+  it('matches field names exactly (case-sensitive), as JacksonParser does', () => {
+    expect(parse('{"user":{"Name":"Ann","AGE":1}}', USERS).rows).toEqual([{ id: null, user: { name: null, age: null } }]);
+  });
+
+  it('reads lines with whitespace, escapes and repeated keys (the reference path) exactly as compact ones', () => {
+    const { rows } = parse(['{"user":{"name":"Ann","age":30}}', '{ "user" : { "name" : "Ann" , "age" : 30 } }', '{"user":{"n\\u0061me":"Ann","age":1,"age":30}}'].join('\n'), USERS);
+    expect(rows).toEqual([0, 1, 2].map(() => ({ id: null, user: { name: 'Ann', age: 30 } })));
+  });
+
+  it('applies the scalar rules inside a struct (JSON text in a string field, 32-bit ints)', () => {
+    const { rows } = parse('{"user":{"name":{"first":"A"},"age":2147483647}}', USERS);
+    expect(rows).toEqual([{ id: null, user: { name: '{"first":"A"}', age: 2147483647 } }]);
+  });
+
+  it('nests structs and arrays: a struct in a struct, an array in a struct, an array of structs', () => {
+    const schema = parseSchema('e STRUCT<user: STRUCT<name: STRING, tags: ARRAY<STRING>>, at: TIMESTAMP>, items ARRAY<STRUCT<sku STRING, qty INT>>');
+    const line = '{"e":{"user":{"name":"Ann","tags":["a",null]},"at":1469501107},"items":[{"sku":"x","qty":2},null,{"qty":1}]}';
+    const { rows, numMalformedRows } = parse(line, schema);
+    expect(numMalformedRows).toBe(0);
+    expect(rows).toEqual([
+      {
+        e: { user: { name: 'Ann', tags: ['a', null] }, at: 1469501107000 },
+        items: [{ sku: 'x', qty: 2 }, null, { sku: null, qty: 1 }],
+      },
+    ]);
+  });
+
+  it.each<[string]>([['5'], ['"x"'], ['true'], ['[]'], ['[{"name":"Ann"}]'], ['{"name":"Ann","age":"30"}'], ['{"age":1.5}'], ['{"age":2147483648}'], ['{"age":[1]}'], ['{"age":{}}']])(
+    'PERMISSIVE: user = %s is malformed; the struct is null (never partial), the other fields kept',
+    (value) => {
+      const { rows, numMalformedRows } = parse(`{"id":7,"user":${value}}`, USERS);
+      expect(rows).toEqual([{ id: 7, user: null }]);
+      expect(numMalformedRows).toBe(1);
+    },
+  );
+
+  it('a field that does not fit in a nested struct or in an array of structs nulls the whole column', () => {
+    const schema = parseSchema('id INT, e STRUCT<user: STRUCT<age: INT>>, items ARRAY<STRUCT<qty: INT>>');
+    expect(parse('{"id":1,"e":{"user":{"age":"x"}},"items":[{"qty":1}]}', schema).rows).toEqual([{ id: 1, e: null, items: [{ qty: 1 }] }]);
+    expect(parse('{"id":1,"e":{"user":{"age":1}},"items":[{"qty":1},{"qty":"x"}]}', schema).rows).toEqual([{ id: 1, e: { user: { age: 1 } }, items: null }]);
+    expect(parse('{"id":1,"items":[1]}', schema).rows).toEqual([{ id: 1, e: null, items: null }]);
+  });
+
+  it('PERMISSIVE keeps the raw line in the corrupt-record column when the schema declares it', () => {
+    const text = ['{"id":1,"user":{"name":"Ann"}}', '{"id":2,"user":{"age":"x"}}', '{"id":3,"user":"Ann"}'].join('\n');
+    const { rows, numMalformedRows } = parse(text, USERS_CORRUPT);
+    expect(rows).toEqual([
+      { id: 1, user: { name: 'Ann', age: null }, _corrupt_record: null },
+      { id: 2, user: null, _corrupt_record: '{"id":2,"user":{"age":"x"}}' },
+      { id: 3, user: null, _corrupt_record: '{"id":3,"user":"Ann"}' },
+    ]);
+    expect(numMalformedRows).toBe(2);
+  });
+
+  it('DROPMALFORMED drops a line whose struct does not fit, and counts it', () => {
+    const text = ['{"id":1,"user":{"name":"Ann"}}', '{"id":2,"user":{"age":"x"}}', '{"id":3,"user":[1]}', '{"id":4}'].join('\n');
+    const { rows, numMalformedRows } = parse(text, USERS, 'DROPMALFORMED');
+    expect(rows).toEqual([
+      { id: 1, user: { name: 'Ann', age: null } },
+      { id: 4, user: null },
+    ]);
+    expect(numMalformedRows).toBe(2);
+  });
+
+  it('FAILFAST stops at the first line whose struct does not fit, with the file, line and the field that does not fit', () => {
+    const e = failfast('{"id":1,"user":{"name":"Ann"}}\n\n{"id":2,"user":{"name":"Bo","age":"x"}}\n', USERS);
+    expect(e.path).toBe('in/file-0.json');
+    expect(e.line).toBe(3);
+    expect(e.record).toBe('{"id":2,"user":{"name":"Bo","age":"x"}}');
+    expect(e.reason).toBe('field user: field age of the struct<name:string,age:int>: "x" is not an int');
+    expect(failfast('{"user":5}', USERS).reason).toBe('field user: 5 is not a struct<name:string,age:int> (not a JSON object)');
+    const nested = parseSchema('items ARRAY<STRUCT<qty: INT>>');
+    expect(failfast('{"items":[{"qty":1},{"qty":true}]}', nested).reason).toBe('field items: element 1 of the array<struct<qty:int>>: field qty of the struct<qty:int>: true is not an int');
+  });
+
+  it('builds struct values whose fields named __proto__ or constructor are ordinary own fields', () => {
+    const schema = parseSchema('s STRUCT<`__proto__`: STRING, constructor: INT, toString: STRING>');
+    for (const line of ['{"s":{"__proto__":"x","constructor":1,"toString":"t"}}', '{ "s" : { "__proto__" : "x" , "constructor" : 1 , "toString" : "t" } }']) {
+      const { rows, numMalformedRows } = parse(line, schema);
+      expect(numMalformedRows).toBe(0);
+      const s = rows[0]!.s as Record<string, unknown>;
+      expect(Object.getPrototypeOf(s)).toBe(Object.prototype);
+      expect(Object.keys(s)).toEqual(['__proto__', 'constructor', 'toString']);
+      expect(Object.getOwnPropertyDescriptor(s, '__proto__')?.value).toBe('x');
+      expect(s.constructor).toBe(1);
+    }
+    // Missing: null own fields, never the prototype's members.
+    const missing = parse('{"s":{}}', schema).rows[0]!.s as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(missing, '__proto__')?.value).toBeNull();
+    expect(Object.hasOwn(missing, 'constructor') && missing.constructor === null).toBe(true);
+  });
+
+  it('convertValue and mismatch take struct types', () => {
+    const type = 'struct<name:string,age:int>' as const;
+    expect(convertValue({ name: 'Ann', age: 3, x: 1 }, type)).toEqual({ name: 'Ann', age: 3 });
+    expect(convertValue({ age: 'x' }, type)).toBe(INVALID);
+    expect(convertValue([], type)).toBe(INVALID);
+    expect(mismatch({ age: 'x' }, type)).toBe('field age of the struct<name:string,age:int>: "x" is not an int');
+    expect(mismatch('x', type)).toBe('"x" is not a struct<name:string,age:int> (not a JSON object)');
+  });
+});

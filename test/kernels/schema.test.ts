@@ -1,4 +1,5 @@
 import { InvalidArgumentError, parseSchema, schemaTypes, type RowOf, type Window } from '../../src/index.js';
+import { arrayElementType, isArrayType, isStructType, structFields } from '../../src/schema.js';
 import { thrown as thrownAs } from '../support/thrown.js';
 
 const thrown = (fn: () => unknown): InvalidArgumentError => thrownAs(fn, InvalidArgumentError);
@@ -272,5 +273,119 @@ describe('RowOf (compile-time)', () => {
     // @ts-expect-error a window has both bounds
     const half: Window = { start: 0 };
     expect([w, half]).toHaveLength(2);
+  });
+});
+
+describe('struct columns', () => {
+  it('parses STRUCT<...> with or without colons, case-insensitively, into the canonical type', () => {
+    const s = parseSchema('id INT, user STRUCT<name: STRING, age: INT>, b struct<name string,age bigint>, c Struct < `first name` : Varchar , x:Double >');
+    expect(s.fields).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'user', type: 'struct<name:string,age:int>' },
+      { name: 'b', type: 'struct<name:string,age:long>' },
+      { name: 'c', type: 'struct<`first name`:string,x:double>' },
+    ]);
+  });
+
+  it('nests: a struct in a struct, an array in a struct, an array of structs', () => {
+    const s = parseSchema('e STRUCT<user: STRUCT<name: STRING, tags: ARRAY<STRING>>, at: TIMESTAMP>, items ARRAY<STRUCT<sku STRING, qty INT>>, d STRUCT<a: STRUCT<b: STRUCT<c: INT>>>');
+    expect(s.fields.map((f) => f.type)).toEqual([
+      'struct<user:struct<name:string,tags:array<string>>,at:timestamp>',
+      'array<struct<sku:string,qty:int>>',
+      'struct<a:struct<b:struct<c:int>>>',
+    ]);
+    expect(structFields('struct<user:struct<name:string,tags:array<string>>,at:timestamp>')).toEqual([
+      { name: 'user', type: 'struct<name:string,tags:array<string>>' },
+      { name: 'at', type: 'timestamp' },
+    ]);
+    expect(schemaTypes(s).items).toBe('array<struct<sku:string,qty:int>>');
+  });
+
+  it('keeps field names as written, __proto__ and constructor too', () => {
+    expect(parseSchema('s STRUCT<__proto__: INT, `constructor`: STRING, Name: STRING>').fields[0]!.type).toBe('struct<__proto__:int,constructor:string,Name:string>');
+  });
+
+  it('refuses broken, empty, duplicate or unsupported struct types, naming the part', () => {
+    const cases: [string, string][] = [
+      ['u STRUCT<name: DATE>', 'DATE is not a type'],
+      ['u STRUCT<>', 'has no fields'],
+      ['u STRUCT<name STRING>>', 'STRING> is not a type'],
+      ['u STRUCT<a INT, A STRING>', 'struct field A is declared twice'],
+      ['u STRUCT<1a INT>', "struct field \"1a INT\" is not '<name>: <type>'"],
+      ['u STRUCT<a INT,>', 'struct field "" is not'],
+      ['u STRUCT<a ARRAY<ARRAY<INT>>>', 'an array of arrays is not supported'],
+      ['u STRUCT<a STRING NOT NULL>', 'STRING NOT NULL is not a type'],
+      ['u STRUCT<a MAP<STRING, INT>>', 'MAP<STRING, INT> is not a type'],
+      ['u ARRAY<STRUCT<a: DATE>>', 'DATE is not a type'],
+    ];
+    for (const [part, why] of cases) {
+      const e = thrown(() => parseSchema(`id INT, ${part}, z INT`, 'readJsonFiles'));
+      expect(e.value).toBe(part);
+      expect(e.message).toContain('STRUCT<name: type, ...>');
+      expect(e.expected).toContain(why);
+    }
+    // An unclosed < takes the rest of the DDL into its part.
+    const unclosed = thrown(() => parseSchema('id INT, u STRUCT<name STRING, z INT'));
+    expect(unclosed.value).toBe('u STRUCT<name STRING, z INT');
+    expect(unclosed.expected).toContain('does not end with >');
+  });
+
+  it('reads struct types in the object form, loosely written ones too', () => {
+    expect(parseSchema({ id: 'int', user: 'struct<name: string, age: int>' }).fields).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'user', type: 'struct<name:string,age:int>' },
+    ]);
+    const loose = { a: 'STRUCT<x ARRAY<INT>>', b: 'array<struct<y:boolean>>' } as unknown as Parameters<typeof parseSchema>[0];
+    expect(parseSchema(loose).fields.map((f) => f.type)).toEqual(['struct<x:array<int>>', 'array<struct<y:boolean>>']);
+    const e = thrown(() => parseSchema({ v: 'struct<a: date>' } as const));
+    expect(e.option).toBe('schema.v');
+    expect(e.expected).toContain('date is not a type');
+  });
+
+  it('tells struct and array types apart', () => {
+    expect(isStructType('struct<a:int>')).toBe(true);
+    expect(isStructType('STRUCT<a: INT>')).toBe(false);
+    expect(isStructType('int')).toBe(false);
+    expect(isArrayType('array<struct<a:int>>')).toBe(true);
+    expect(arrayElementType('array<struct<a:int>>')).toBe('struct<a:int>');
+    expect(arrayElementType('array<struct<a:date>>')).toBeUndefined();
+  });
+});
+
+describe('RowOf: struct columns', () => {
+  it('types a struct column as a read-only object of nullable fields, or null', () => {
+    type Users = RowOf<'id INT, user STRUCT<name: STRING, age: INT>'>;
+    const exact: Equals<Users, { readonly id: number | null; readonly user: { readonly name: string | null; readonly age: number | null } | null }> = true;
+    const row: Users = { id: 1, user: { name: 'Ann', age: null } };
+    const none: Users = { id: 1, user: null };
+    // @ts-expect-error age is a number
+    const wrong: Users = { id: 1, user: { name: 'Ann', age: '3' } };
+    // @ts-expect-error the struct is read-only
+    if (row.user !== null) row.user.name = 'Bo';
+    expect([exact, row, none, wrong]).toHaveLength(4);
+  });
+
+  it('reads the colon-less form, backticks and case as the run-time parse does', () => {
+    type T = RowOf<'a struct<name string, `first name`:VARCHAR>, b Struct <x : BIGINT>'>;
+    const exact: Equals<T, { readonly a: { readonly name: string | null; readonly 'first name': string | null } | null; readonly b: { readonly x: number | null } | null }> = true;
+    expect(exact).toBe(true);
+  });
+
+  it('types nesting both ways: structs in structs, arrays in structs, arrays of structs', () => {
+    type T = RowOf<'e STRUCT<user: STRUCT<name: STRING, tags: ARRAY<STRING>>, at: TIMESTAMP>, items ARRAY<STRUCT<sku STRING, qty INT>>'>;
+    const exact: Equals<
+      T,
+      {
+        readonly e: { readonly user: { readonly name: string | null; readonly tags: readonly (string | null)[] | null } | null; readonly at: number | null } | null;
+        readonly items: readonly ({ readonly sku: string | null; readonly qty: number | null } | null)[] | null;
+      }
+    > = true;
+    expect(exact).toBe(true);
+  });
+
+  it('types the object form the same way', () => {
+    const sameAsDdl: Equals<RowOf<{ id: 'int'; user: 'struct<name: string, age: int>' }>, RowOf<'id INT, user STRUCT<name: STRING, age: INT>'>> = true;
+    const canonical: Equals<RowOf<{ user: 'struct<name:string,age:int>' }>, RowOf<'user STRUCT<name: STRING, age: INT>'>> = true;
+    expect([sameAsDdl, canonical]).toEqual([true, true]);
   });
 });
