@@ -69,7 +69,8 @@ describe('in a terminal, with --watermark', () => {
     const at = (minutes: number): number => Date.UTC(2024, 0, 15, 9, minutes) / 1000;
     writeEvents(dir, 'a.json', [{ ts: at(1), kind: 'view' }, { ts: at(2), kind: 'buy' }], 1_700_000_000);
     writeEvents(dir, 'b.json', [{ ts: at(16), kind: 'view' }], 1_700_000_001);
-    writeEvents(dir, 'c.json', [{ ts: at(3), kind: 'view' }, { ts: at(18), kind: 'view' }], 1_700_000_002); // 09:03 is late
+    writeEvents(dir, 'c.json', [{ ts: at(17), kind: 'view' }], 1_700_000_002); // runs with 09:11
+    writeEvents(dir, 'd.json', [{ ts: at(3), kind: 'view' }, { ts: at(18), kind: 'view' }], 1_700_000_003); // 09:03 is late
     const flags = `--schema "ts TIMESTAMP, kind STRING" --time-column ts --window "10 minutes" --group-by kind --watermark "5 minutes" --output-mode append`;
     const { raw, code } = await runInTerminal(`"${dir}" ${flags}`, COLUMNS, 24);
     expect(code).toBe(0);
@@ -78,12 +79,12 @@ describe('in a terminal, with --watermark', () => {
     const top = screen.findIndex((l) => l.startsWith('structured-rx · counts'));
     expect(screen.slice(top, top + 3)).toEqual([
       'structured-rx · counts [done] · append · 10 minutes windows by kind',
-      'batch 4: no files, 0 rows · ' + dir,
+      'batch 5: no files, 0 rows · ' + dir,
       'watermark Jan-15 09:13 (delay 5 minutes) · 1 late row dropped · 0 state rows',
     ]);
     expect(screen.filter((l) => l.startsWith('watermark'))).toHaveLength(1); // redrawn in place
     const bar = screen.findIndex((l) => l.includes('files │'));
     expect(bar - top + 1).toBeLessThanOrEqual(24); // the frame still fits the terminal
-    expect(screen.join('\n')).toContain('Query counts finished: 5 triggers, 3 files, 5 rows, 1 late row dropped.');
+    expect(screen.join('\n')).toContain('Query counts finished: 6 triggers, 4 files, 6 rows, 1 late row dropped.');
   });
 });

@@ -44,9 +44,12 @@ describe('--watermark with --output-mode append', () => {
   beforeAll(() => {
     dir = tempDir();
     writeFirstTwo(dir);
-    // c.json: 09:03 is late (its window ended at 09:10, at or before the watermark 09:11), then
-    // 09:18, a row without time and a line that is not JSON (kept with nulls, so also without time).
-    writeLines(dir, 'c.json', [JSON.stringify({ ts: at(3), kind: 'view' }), JSON.stringify({ ts: at(18), kind: 'view' }), JSON.stringify({ ts: null, kind: 'buy' }), 'not json'], 1_700_000_002);
+    // c.json (09:17) runs with the watermark 09:11 that b.json made, so the 09:00 windows close.
+    writeEvents(dir, 'c.json', [{ ts: at(17), kind: 'view' }], 1_700_000_002);
+    // d.json: 09:03 is late (its window ended at 09:10, at or before 09:11, the watermark the batch
+    // before ran with, by which a batch judges lateness), then 09:18, a row without time and a
+    // line that is not JSON (kept with nulls, so also without time).
+    writeLines(dir, 'd.json', [JSON.stringify({ ts: at(3), kind: 'view' }), JSON.stringify({ ts: at(18), kind: 'view' }), JSON.stringify({ ts: null, kind: 'buy' }), 'not json'], 1_700_000_003);
   });
 
   it('emits each window once, when the watermark passes its end, and counts the late row in --json', async () => {
@@ -57,26 +60,28 @@ describe('--watermark with --output-mode append', () => {
     expect(lines.map((l) => [l.batchId, l.files, l.numInputRows, l.watermark, l.lateRows, l.rows])).toEqual([
       [0, ['a.json'], 2, EPOCH, 0, []],
       [1, ['b.json'], 1, iso(-3), 0, []], // 09:02 - 5 minutes
-      // c.json runs with watermark 09:11: the 09:00 windows are final (the late 09:03 is not in them).
-      [2, ['c.json'], 4, iso(11), 1, [row('view', 0, 1), row('buy', 0, 1)]],
+      // c.json runs with watermark 09:11: the 09:00 windows are final.
+      [2, ['c.json'], 1, iso(11), 0, [row('view', 0, 1), row('buy', 0, 1)]],
+      // d.json: the late 09:03 is dropped (it never joins a window already emitted).
+      [3, ['d.json'], 4, iso(12), 1, []],
       // The watermark moved to 09:13 and no file is left: a no-data trigger; no window ends by 09:13.
-      [3, [], 0, iso(13), 0, []],
+      [4, [], 0, iso(13), 0, []],
       // The files are done, so event time is over: the last open window is final.
-      [4, [], 0, END_OF_INPUT, 0, [row('view', 10, 2)]],
+      [5, [], 0, END_OF_INPUT, 0, [row('view', 10, 3)]],
     ]);
     // Nothing else hidden: the malformed line, the rows without event time, the state left.
-    expect(lines[2]).toMatchObject({ malformedRows: 1, droppedRows: { nullEventTime: 2 }, stateRows: 1 });
-    expect(lines.map((l) => l.stateRows)).toEqual([2, 3, 1, 1, 0]);
+    expect(lines[3]).toMatchObject({ malformedRows: 1, droppedRows: { nullEventTime: 2 }, stateRows: 1 });
+    expect(lines.map((l) => l.stateRows)).toEqual([2, 3, 1, 1, 1, 0]);
     expect(lines.reduce((n, l) => n + l.lateRows, 0)).toBe(1);
   });
 
   it('piped: the tables hold the final windows, and the summary says how many rows were late', async () => {
     const r = await runCommand([dir, ...FLAGS, '--output-mode', 'append']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Query counts finished: 5 triggers, 3 files, 7 rows, 1 late row dropped.');
-    expect(r.stdout).toContain(['kind  total_count', '----  -----------', 'buy             1', 'view            3'].join('\n'));
+    expect(r.stdout).toContain('Query counts finished: 6 triggers, 4 files, 8 rows, 1 late row dropped.');
+    expect(r.stdout).toContain(['kind  total_count', '----  -----------', 'buy             1', 'view            4'].join('\n'));
     expect(r.stdout).toContain(
-      ['kind  time          count', '----  ------------  -----', 'buy   Jan-15 09:10      1', 'view  Jan-15 09:10      1', 'view  Jan-15 09:20      2'].join('\n'),
+      ['kind  time          count', '----  ------------  -----', 'buy   Jan-15 09:10      1', 'view  Jan-15 09:10      1', 'view  Jan-15 09:20      3'].join('\n'),
     );
   });
 
@@ -86,10 +91,10 @@ describe('--watermark with --output-mode append', () => {
       runCommand([dir, ...FLAGS, '--output-mode', 'complete']),
     ]);
     const lines = parseLines(update.stdout);
-    expect(lines.map((l) => l.lateRows)).toEqual([0, 0, 1, 0, 0]);
-    expect(lines[2]?.rows).toEqual([row('view', 10, 2)]); // the late 09:03 changed nothing
+    expect(lines.map((l) => l.lateRows)).toEqual([0, 0, 0, 1, 0, 0]);
+    expect(lines[3]?.rows).toEqual([row('view', 10, 3)]); // the late 09:03 changed nothing
     // No end-of-input trigger in complete mode: with nothing to emit or evict, the query ends after its files.
-    expect(complete.stdout).toContain('Query counts finished: 3 triggers, 3 files, 7 rows.');
+    expect(complete.stdout).toContain('Query counts finished: 4 triggers, 4 files, 8 rows.');
     expect(complete.stdout).toContain('view  Jan-15 09:10      2');
   });
 });
