@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import type { Row } from '../src/catalog.js';
-import { CheckpointDir } from '../src/engine/checkpoint.js';
+import { CheckpointDir, crashPoint } from '../src/engine/checkpoint.js';
 import { checkPlan, inputPlan, pipeline } from '../src/engine/compose.js';
 import { checkOutputMode } from '../src/engine/output-mode.js';
 import type { OutputMode, Pipeline } from '../src/engine/plan.js';
@@ -77,6 +77,7 @@ export function toJsonFiles(dir: string, options: ToJsonFilesOptions = {}) {
                 const name = `part-${String(batchId).padStart(5, '0')}-${randomUUID()}.json`;
                 writeAtomically(dir, name, rows.map((r) => JSON.stringify(toJsonRow(r as Row, types))).join('\n') + '\n');
                 files.push({ path: name, rows: rows.length });
+                crashPoint('sink-before-log'); // crash test: the data file written, its log entry not yet
               }
               log.writeJson(String(batchId), { batchId, files } as unknown as JsonValue);
             },

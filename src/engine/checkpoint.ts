@@ -22,6 +22,24 @@ function processAlive(pid: number): boolean {
   }
 }
 
+// ---- Crash points (for the crash test, scripts/crash-test.mjs) ---------------------------------
+// Inert unless STRUCTURED_RX_CRASH_POINT is set, as `<name>:<probability>[,<name>:<probability>...]`:
+// then the process kills itself (SIGKILL, no cleanup) at a named point with that probability, to
+// test that a checkpointed query with the file sink stays exactly once across a crash there.
+const crashPoints: ReadonlyMap<string, number> = new Map(
+  (process.env['STRUCTURED_RX_CRASH_POINT'] ?? '')
+    .split(',')
+    .filter((s) => s.includes(':'))
+    .map((s) => [s.slice(0, s.lastIndexOf(':')), Number(s.slice(s.lastIndexOf(':') + 1))] as const),
+);
+
+/** A named crash point: SIGKILLs this process with the probability STRUCTURED_RX_CRASH_POINT gives it (never when unset). */
+export function crashPoint(name: string): void {
+  const p = crashPoints.get(name);
+  if (p !== undefined && Math.random() < p) process.kill(process.pid, 'SIGKILL');
+}
+// ---- end of crash points ------------------------------------------------------------------------
+
 /** A checkpoint that cannot be used: torn, unreadable, from a newer format, or from another query. */
 export class CheckpointError extends StructuredRxError {
   constructor(
@@ -63,7 +81,9 @@ export class CheckpointDir {
     } finally {
       closeSync(fd);
     }
+    crashPoint('checkpoint-before-rename'); // crash test: a written temp file, not yet renamed
     renameSync(temp, target);
+    crashPoint('checkpoint-before-dir-fsync'); // crash test: renamed, the directory not yet synced
     const dirFd = openSync(parent, 'r');
     try {
       fsyncSync(dirFd);
