@@ -7,7 +7,7 @@ import type { Pipeline } from '../src/engine/plan.js';
 import type { JsonValue, Offset, ReadLimit, Source, SourceBatch, SourceSpec } from '../src/engine/source.js';
 import { FileReadError, InvalidArgumentError, StructuredRxError } from '../src/errors.js';
 import { nodeFileSystem, type FileStat, type StreamFileSystem } from '../src/fs/file-system.js';
-import { parseJsonLines, type ParseMode } from '../src/json-lines.js';
+import { checkCorruptRecordColumn, parseJsonLines, type ParseMode } from '../src/json-lines.js';
 import { compareNatural } from '../src/natural-order.js';
 import { parseSchema, schemaTypes, type RowOf, type Schema, type SchemaLike } from '../src/schema.js';
 
@@ -187,6 +187,7 @@ export function readJsonFiles<const S extends SchemaLike>(dir: string, options: 
   if (!MODES.includes(mode)) throw new InvalidArgumentError(OP, 'mode', mode, MODES.join(', '));
   const corruptColumn = options.columnNameOfCorruptRecord ?? '_corrupt_record';
   if (typeof corruptColumn !== 'string' || corruptColumn === '') throw new InvalidArgumentError(OP, 'columnNameOfCorruptRecord', corruptColumn, 'a column name');
+  checkCorruptRecordColumn(schema, corruptColumn, OP);
   const latestFirst = options.latestFirst ?? false;
   if (typeof latestFirst !== 'boolean') throw new InvalidArgumentError(OP, 'latestFirst', latestFirst, 'true or false');
   const fs = options.fileSystem ?? nodeFileSystem;

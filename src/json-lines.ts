@@ -1,6 +1,6 @@
-import { DateTime } from 'luxon';
-import { MalformedRecordError } from './errors.js';
-import { scanJsonLines, type JsonlField } from './jsonl/fast-scan.js';
+import { DateTime, IANAZone } from 'luxon';
+import { AnalysisError, MalformedRecordError } from './errors.js';
+import { InexactNumber, jsonText, parseJsonLine, scanJsonLines, toWellFormed, type JsonlField } from './jsonl/fast-scan.js';
 import { arrayElementType, isArrayType, isStructType, structFields, type ArrayColumnType, type ScalarColumnType, type Schema, type SourceColumnType, type StructColumnType } from './schema.js';
 import { setField } from './with-column.js';
 
@@ -25,11 +25,17 @@ export interface ParsedFile {
 /** Returned by `convertValue` for a value that does not fit its column. */
 export const INVALID: unique symbol = Symbol('invalid');
 
+/** Largest |epoch ms| a JavaScript `Date` can hold: a timestamp beyond it does not fit. */
+const MAX_DATE_MS = 8.64e15;
+
 /**
  * Converts one JSON value to a column's type, as Spark's JSON reader does: a JSON integer in a
- * timestamp column is epoch seconds (Spark multiplies by 10^6 micros; we keep milliseconds), an
- * ISO-8601 string is parsed with its offset (UTC when it has none); a non-string value in a
- * string column becomes its JSON text; int must fit 32 bits; null stays null. An array column
+ * timestamp column is epoch seconds (Spark multiplies by 10^6 micros; we keep milliseconds), a
+ * string is read as Spark's default timestamp parsing reads it (`parseTimestamp`); the
+ * result must be an instant a JavaScript `Date` holds (|ms| <= 8.64e15). A non-string value in a
+ * string column becomes its JSON text; long must be a safe integer (|n| <= 2^53 - 1) and int
+ * fit 32 bits; a number literal that JSON.parse would round to another integer
+ * (`InexactNumber`) fits no integral column; null stays null. An array column
  * takes a JSON array and converts each element by its element type's rules (a null element
  * stays null); a value that is not an array, or any element that does not fit, makes the whole
  * value not fit, as in Spark (no partial arrays). A struct column takes a JSON object and
@@ -42,25 +48,104 @@ export function convertValue(value: unknown, type: SourceColumnType): unknown {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'string':
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      return typeof value === 'string' ? value : jsonText(value);
     case 'timestamp':
-      if (typeof value === 'number') return Number.isInteger(value) ? value * 1000 : INVALID;
+      if (typeof value === 'number') {
+        const ms = value * 1000;
+        return Number.isInteger(value) && ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? ms : INVALID;
+      }
       if (typeof value === 'string') {
-        const t = DateTime.fromISO(value, { zone: 'utc', setZone: true });
-        return t.isValid ? t.toMillis() : INVALID;
+        const ms = parseTimestamp(value);
+        return Number.isNaN(ms) ? INVALID : ms;
       }
       return INVALID;
     case 'long':
-      return typeof value === 'number' && Number.isInteger(value) ? value : INVALID;
+      return Number.isSafeInteger(value) ? value : INVALID;
     case 'int':
       return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? value : INVALID;
     case 'double':
-      return typeof value === 'number' ? value : INVALID;
+      return typeof value === 'number' ? value : value instanceof InexactNumber ? value.value : INVALID;
     case 'boolean':
       return typeof value === 'boolean' ? value : INVALID;
     default:
       return isStructType(type) ? convertStruct(value, type) : convertArray(value, type);
   }
+}
+
+/**
+ * Spark's default reading of a timestamp string in JSON (`DateTimeUtils.parseTimestampString`,
+ * used when no `timestampFormat` is given): `[+-]yyyy[yy]`, `yyyy-[m]m`, `yyyy-[m]m-[d]d`, each
+ * optionally followed by `T` or a space and `[h]h[:[m]m[:[s]s[.fraction][zone]]]`; surrounding
+ * whitespace and control characters are ignored; the fraction is truncated to milliseconds.
+ * The zone, allowed after the seconds: `Z`, an offset (`+05:30`, `+0530`, `+05`, `-8`),
+ * `UTC`/`GMT`/`UT` with or without an offset, or a region (`Europe/Paris`). Without a zone the
+ * text is UTC (Spark: the session time zone). A time without a date (`10:00`, `T10:00:00`),
+ * which Spark reads as today, does not fit: a value must not depend on the day it is read.
+ * Returns epoch milliseconds, or NaN if the text is none of these or names no instant a
+ * JavaScript `Date` holds.
+ */
+export function parseTimestamp(text: string): number {
+  const m = TIMESTAMP.exec(trimControl(text));
+  if (m === null) return NaN;
+  const [, sign, y, mo, d, h, mi, sec, frac, zone] = m;
+  const year = Number(y) * (sign === '-' ? -1 : 1);
+  const month = mo === undefined ? 1 : Number(mo);
+  const day = d === undefined ? 1 : Number(d);
+  const hour = h === undefined ? 0 : Number(h);
+  const minute = mi === undefined ? 0 : Number(mi);
+  const second = sec === undefined ? 0 : Number(sec);
+  const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
+  let result: number;
+  const offset = zone === undefined ? 0 : zoneOffsetMinutes(zone.trim());
+  if (offset === undefined) {
+    // A region: its offset at that local time, as java.time resolves it.
+    const name = (zone as string).trim();
+    if (!name.includes('/') || !IANAZone.isValidZone(name)) return NaN;
+    const t = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone: name });
+    result = t.isValid ? t.toMillis() : NaN;
+  } else {
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, ms);
+    result = date.getTime() - offset * 60000;
+  }
+  return result >= -MAX_DATE_MS && result <= MAX_DATE_MS ? result : NaN;
+}
+
+/** Date, then optional time; the zone only after the seconds (as Spark's parser). */
+const TIMESTAMP = /^([+-])?(\d{4,6})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?(\s*[A-Za-z+-][\s\S]*)?)?)?)?)?)?$/;
+
+/** Spark trims whitespace and ISO control characters from both ends. */
+function trimControl(text: string): string {
+  let a = 0;
+  let b = text.length;
+  const isTrimmed = (c: number): boolean => c <= 0x20 || (c >= 0x7f && c <= 0x9f);
+  while (a < b && isTrimmed(text.charCodeAt(a))) a++;
+  while (b > a && isTrimmed(text.charCodeAt(b - 1))) b--;
+  return text.slice(a, b);
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+const OFFSET = /^([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?$/;
+
+/** A fixed zone's offset east of UTC in minutes (`Z`, `+05:30`, `UTC-8`, ...); undefined for anything else (a region name or no zone). */
+function zoneOffsetMinutes(zone: string): number | undefined {
+  if (zone === 'Z' || zone === 'UTC' || zone === 'GMT' || zone === 'UT') return 0;
+  const prefixed = /^(?:UTC|GMT|UT)([+-].*)$/.exec(zone);
+  const m = OFFSET.exec(prefixed === null ? zone.replace(/^([+-])(\d):/, '$10$2:').replace(/^([+-]\d\d):(\d)$/, '$1:0$2') : (prefixed[1] as string));
+  if (m === null) return undefined;
+  const hours = Number(m[2]);
+  const minutes = m[3] === undefined ? 0 : Number(m[3]);
+  const seconds = m[4] === undefined ? 0 : Number(m[4]);
+  if ((m[2] as string).length === 1 && m[3] !== undefined && !zone.includes(':')) return undefined; // `+530` is no offset
+  if (minutes > 59 || seconds > 59 || hours * 3600 + minutes * 60 + seconds > 18 * 3600) return undefined;
+  if (seconds !== 0) return undefined; // whole minutes only
+  return (hours * 60 + minutes) * (m[1] === '-' ? -1 : 1);
 }
 
 /** Whether a parsed JSON value is an object (not an array). */
@@ -102,19 +187,23 @@ const ARTICLES: Readonly<Record<ScalarColumnType, string>> = { timestamp: 'a', s
 /** Why `value` does not fit `type` (for error messages). */
 export function mismatch(value: unknown, type: SourceColumnType): string {
   if (isStructType(type)) {
-    if (!isJsonObject(value)) return `${JSON.stringify(value)} is not a ${type} (not a JSON object)`;
+    if (!isJsonObject(value)) return `${jsonText(value)} is not a ${type} (not a JSON object)`;
     const bad = structFields(type).find((f) => convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type) === INVALID);
-    return bad === undefined ? `${JSON.stringify(value)} fits ${type}` : `field ${bad.name} of the ${type}: ${mismatch(value[bad.name], bad.type)}`;
+    return bad === undefined ? `${jsonText(value)} fits ${type}` : `field ${bad.name} of the ${type}: ${mismatch(value[bad.name], bad.type)}`;
   }
   if (isArrayType(type)) {
-    if (!Array.isArray(value)) return `${JSON.stringify(value)} is not an ${type} (not a JSON array)`;
+    if (!Array.isArray(value)) return `${jsonText(value)} is not an ${type} (not a JSON array)`;
     const element = arrayElementType(type);
     const k = value.findIndex((v: unknown) => convertValue(v, element) === INVALID);
-    return k < 0 ? `${JSON.stringify(value)} fits ${type}` : `element ${k} of the ${type}: ${mismatch(value[k], element)}`;
+    return k < 0 ? `${jsonText(value)} fits ${type}` : `element ${k} of the ${type}: ${mismatch(value[k], element)}`;
   }
-  if (type === 'timestamp' && typeof value === 'number') return `${value} is not an integral number of epoch seconds`;
-  if (type === 'timestamp' && typeof value === 'string') return `${JSON.stringify(value)} is not an ISO-8601 timestamp`;
-  return `${JSON.stringify(value)} is not ${ARTICLES[type]} ${type}`;
+  if (value instanceof InexactNumber) return `${value.text} is not ${ARTICLES[type]} ${type}: a JavaScript number cannot hold it exactly (JSON.parse gives ${value.value})`;
+  if (type === 'timestamp' && typeof value === 'number') {
+    return Number.isInteger(value) ? `${value} epoch seconds is beyond the instants a JavaScript Date holds (±8.64e12 seconds)` : `${value} is not an integral number of epoch seconds`;
+  }
+  if (type === 'timestamp' && typeof value === 'string') return `${JSON.stringify(value)} is not a timestamp (a date, optionally with a time and zone, within the instants a JavaScript Date holds)`;
+  if (type === 'long' && typeof value === 'number' && Number.isInteger(value)) return `${value} is beyond the integers a long column holds exactly (±(2^53 - 1))`;
+  return `${jsonText(value)} is not ${ARTICLES[type]} ${type}`;
 }
 
 interface LineResult {
@@ -125,14 +214,10 @@ interface LineResult {
 /** The reference reading of one line: JSON.parse, then each field converted by `convertValue`. */
 function readLine(line: string, fields: Schema['fields']): LineResult {
   const row: Record<string, unknown> = {};
-  let parsed: unknown;
-  let reason: string | undefined;
-  try {
-    parsed = JSON.parse(line);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) reason = 'not a JSON object';
-  } catch (e) {
-    reason = e instanceof Error ? e.message : 'not JSON';
-  }
+  const result = parseJsonLine(line);
+  const parsed: unknown = typeof result === 'string' ? undefined : result.value;
+  let reason: string | undefined = typeof result === 'string' ? result : undefined;
+  if (reason === undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) reason = 'not a JSON object';
   if (reason !== undefined) {
     for (const f of fields) setField(row, f.name, null);
     return { row, reason };
@@ -157,8 +242,25 @@ function dataFields(schema: Schema, corruptColumn: string): readonly JsonlField[
   let byColumn = dataFieldsCache.get(schema);
   if (byColumn === undefined) dataFieldsCache.set(schema, (byColumn = new Map()));
   let fields = byColumn.get(corruptColumn);
-  if (fields === undefined) byColumn.set(corruptColumn, (fields = schema.fields.filter((f) => f.name !== corruptColumn)));
+  if (fields === undefined) {
+    checkCorruptRecordColumn(schema, corruptColumn);
+    byColumn.set(corruptColumn, (fields = schema.fields.filter((f) => f.name !== corruptColumn)));
+  }
   return fields;
+}
+
+/**
+ * Spark's check (`ExprUtils.verifyColumnNameOfCorruptRecord`): if the schema declares the
+ * corrupt-record column, it must be a string column. Throws `AnalysisError` in Spark's words.
+ */
+export function checkCorruptRecordColumn(schema: Schema, corruptColumn: string, operator?: string): void {
+  const field = schema.fields.find((f) => f.name === corruptColumn);
+  if (field !== undefined && field.type !== 'string') {
+    const where = operator === undefined ? '' : `${operator}: `;
+    throw new AnalysisError(
+      `${where}The field for corrupt records must be string type and nullable: columnNameOfCorruptRecord ${JSON.stringify(corruptColumn)} is declared as ${field.type}`,
+    );
+  }
 }
 
 /**
@@ -193,8 +295,9 @@ export function parseJsonLines(text: string, schema: Schema, options: ParseOptio
   };
   for (const bad of scanned.bad) {
     takeGood(bad.rowIndex);
-    const raw = bad.raw.endsWith('\r') ? bad.raw.slice(0, -1) : bad.raw;
-    const { row, reason } = readLine(raw, fields);
+    const { row, reason } = readLine(bad.raw, fields);
+    // A line with bytes that were not UTF-8 is kept with U+FFFD for each of them.
+    const raw = toWellFormed(bad.raw);
     if (reason !== undefined) {
       malformed++;
       if (options.mode === 'FAILFAST') throw new MalformedRecordError(options.path, bad.line, reason, raw);

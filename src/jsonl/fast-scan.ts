@@ -296,11 +296,157 @@ function rowBuilder(names: readonly string[]): RowBuilder {
 }
 
 // ---------------------------------------------------------------------------------------
+// One line's JSON: what JSON.parse would give, unless the value cannot be kept as written.
+
+/** Deepest nesting of arrays and objects a line may hold (the line's object counts): Jackson's default `maxNestingDepth`, which Spark's reader applies. */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** Why a value is an `InexactNumber`. */
+const INEXACT_REASON = 'a number that a JavaScript number cannot hold exactly';
+
+/**
+ * A JSON number literal whose value is not what `JSON.parse` gives for it, where that matters:
+ * the parsed number is an integer within ±(2^53 - 1) but the literal is another number
+ * (`9007199254740990.5`, `1.00000000000000001`, `1e-400`). An integral column (long, int,
+ * timestamp seconds) refuses it rather than take the rounded value; a double column takes
+ * `value`; a string column writes `text`. `JSON.stringify` writes `value` (`toJSON`).
+ */
+export class InexactNumber {
+  constructor(
+    /** The literal as written. */
+    readonly text: string,
+    /** What `JSON.parse` makes of it. */
+    readonly value: number,
+  ) {}
+
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** `String.prototype.isWellFormed` (ES2024; Node 20 has it): no lone surrogate. */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** `String.prototype.toWellFormed` (ES2024): each lone surrogate replaced with U+FFFD. */
+export function toWellFormed(text: string): string {
+  return (text as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
+/** Exact decimal digits of the integer a number literal denotes, or undefined if it denotes no integer of at most 16 digits. */
+function literalInteger(token: string): string | undefined {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token);
+  if (m === null) return undefined;
+  const frac = m[2] ?? '';
+  let digits = (m[1] as string) + frac;
+  let exponent = (m[3] === undefined ? 0 : Number(m[3])) - frac.length;
+  let lead = 0;
+  while (lead < digits.length && digits.charCodeAt(lead) === C_0) lead++;
+  digits = digits.slice(lead);
+  if (digits === '') return '0';
+  let trail = digits.length;
+  while (digits.charCodeAt(trail - 1) === C_0) trail--;
+  exponent += digits.length - trail;
+  digits = digits.slice(0, trail);
+  if (exponent < 0 || digits.length + exponent > 16) return undefined;
+  return digits + '0'.repeat(exponent);
+}
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** Whether `JSON.parse` would turn the number literal `token` into a safe integer that is not the literal's value. */
+function isInexact(token: string): boolean {
+  if (!JSON_NUMBER.test(token)) return false; // not a JSON number (`1.`, `01`): JSON.parse refuses the line
+  const v = Number(token);
+  return Number.isSafeInteger(v) && literalInteger(token) !== String(Math.abs(v));
+}
+
+/** Marks inexact literals while one line is parsed (a private-use character and a random tag: no data string is taken for one). */
+const MARK = `\u{10FFFD}inexact-${Math.random().toString(36).slice(2)}-`;
+
+/**
+ * Parses one line's JSON (or a value's slice) as `JSON.parse` does, except what cannot be kept
+ * as written: returns `{ value }`, or why the text is refused. Refused: text with a lone
+ * surrogate (bytes that were not UTF-8), nesting deeper than {@link MAX_NESTING_DEPTH}, and
+ * invalid JSON. A number literal that `JSON.parse` would round to a different integer is an
+ * {@link InexactNumber} in the value. One pass over the text, no recursion.
+ */
+export function parseJsonLine(text: string): { readonly value: unknown } | string {
+  if (!isWellFormed(text)) return 'not UTF-8 text: the line holds bytes that are not UTF-8';
+  let depth = 0;
+  let inexact: [number, number][] | undefined; // [start, end) of each inexact literal
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === C_QUOTE) {
+      // Skip the string: to the next quote not escaped (validity is JSON.parse's to judge).
+      for (i++; i < len; i++) {
+        const d = text.charCodeAt(i);
+        if (d === C_BACKSLASH) i++;
+        else if (d === C_QUOTE) break;
+      }
+    } else if (c === C_LBRACE || c === C_LBRACKET) {
+      if (++depth > MAX_NESTING_DEPTH) return `nesting deeper than ${MAX_NESTING_DEPTH} levels`;
+    } else if (c === C_RBRACE || c === C_RBRACKET) {
+      depth--;
+    } else if (c === C_MINUS || (c >= C_0 && c <= C_9)) {
+      const start = i;
+      let plain = true; // digits only, at most 15: always exact
+      for (i++; i < len; i++) {
+        const d = text.charCodeAt(i);
+        if (d === C_DOT || d === C_LOWER_E || d === C_UPPER_E || d === C_PLUS || d === C_MINUS) plain = false;
+        else if (d < C_0 || d > C_9) break;
+      }
+      if ((!plain || i - start > 15) && isInexact(text.slice(start, i))) (inexact ??= []).push([start, i]);
+      i--;
+    }
+  }
+  try {
+    if (inexact === undefined) return { value: JSON.parse(text) as unknown };
+    const numbers: InexactNumber[] = [];
+    let marked = '';
+    let from = 0;
+    for (const [start, end] of inexact) {
+      const token = text.slice(start, end);
+      marked += text.slice(from, start) + JSON.stringify(MARK + String(numbers.length));
+      numbers.push(new InexactNumber(token, Number(token)));
+      from = end;
+    }
+    marked += text.slice(from);
+    const value = JSON.parse(marked, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(MARK) ? numbers[Number(v.slice(MARK.length))] : v)) as unknown;
+    return { value };
+  } catch (e) {
+    return `invalid JSON: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/**
+ * A parsed value's JSON text, as `JSON.stringify` writes it, except an {@link InexactNumber}
+ * is written as its literal (its exact value, not the rounded one).
+ */
+export function jsonText(value: unknown): string {
+  if (value instanceof InexactNumber) return value.text;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  const literals: string[] = [];
+  // The replacer sees what `toJSON` gave; the holder still has the InexactNumber.
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown): unknown {
+    const original = this[key];
+    if (!(original instanceof InexactNumber)) return v;
+    literals.push(original.text);
+    return MARK + String(literals.length - 1);
+  });
+  if (literals.length === 0) return text;
+  return text.replace(new RegExp(`"${MARK}(\\d+)"`, 'g'), (_m, k: string) => literals[Number(k)] as string);
+}
+
+// ---------------------------------------------------------------------------------------
 // Reference path: JSON.parse + conversion.
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  if (value instanceof InexactNumber) return `${value.text} (${INEXACT_REASON})`;
+  const text = jsonText(value);
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }
 
@@ -386,13 +532,13 @@ function convertValue(code: number, v: unknown): unknown {
       }
       return undefined;
     case TYPE_STRING:
-      return typeof v === 'string' ? v : JSON.stringify(v);
+      return typeof v === 'string' ? v : jsonText(v);
     case TYPE_LONG:
       return Number.isSafeInteger(v) ? v : undefined;
     case TYPE_INT:
       return Number.isInteger(v) && (v as number) >= INT_MIN && (v as number) <= INT_MAX ? v : undefined;
     case TYPE_DOUBLE:
-      return typeof v === 'number' ? v : undefined;
+      return typeof v === 'number' ? v : v instanceof InexactNumber ? v.value : undefined;
     case TYPE_BOOLEAN:
       return typeof v === 'boolean' ? v : undefined;
     default: // TYPE_ARRAY + element code
@@ -461,22 +607,16 @@ function isBlank(text: string, start: number, end: number): boolean {
   return true;
 }
 
-function stripCr(text: string, start: number, end: number): string {
-  return text.slice(start, end > start && text.charCodeAt(end - 1) === C_CR ? end - 1 : end);
-}
-
 /** Reads one line by the reference path, appending to `rows` or `bad`. */
 function slowLine(plan: Plan, text: string, start: number, end: number, lineNo: number, rows: JsonlRow[], bad: BadLine[]): void {
   if (isBlank(text, start, end)) return;
-  const raw = stripCr(text, start, end);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw) as unknown;
-  } catch (e) {
-    const reason = `invalid JSON: ${e instanceof Error ? e.message : String(e)}`;
-    bad.push({ line: lineNo, reason, raw, rowIndex: rows.length, row: null });
+  const raw = text.slice(start, end);
+  const parsed = parseJsonLine(raw);
+  if (typeof parsed === 'string') {
+    bad.push({ line: lineNo, reason: parsed, raw, rowIndex: rows.length, row: null });
     return;
   }
+  const value = parsed.value;
   const result = fromValue(plan, value);
   if (typeof result !== 'string') {
     rows.push(result);
@@ -500,13 +640,13 @@ export function parseJsonLinesReference(text: string, fields: readonly JsonlFiel
   const rows: JsonlRow[] = [];
   const bad: BadLine[] = [];
   const len = text.length;
+  const ends = new LineEnds(text);
   let start = firstLineStart(text);
   let lineNo = 1;
   while (start <= len) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = len;
+    const end = ends.after(start);
     slowLine(plan, text, start, end, lineNo, rows, bad);
-    start = end + 1;
+    start = end + terminatorLength(text, end);
     lineNo++;
   }
   return { rows, bad };
@@ -661,7 +801,7 @@ function skipLiteral(text: string, i: number, end: number, word: string): number
 function skipWs(text: string, i: number, end: number): number {
   while (i < end) {
     const c = text.charCodeAt(i);
-    if (c !== C_SPACE && c !== C_TAB && c !== C_CR) break;
+    if (c !== C_SPACE && c !== C_TAB) break; // '\r' ends a line: never whitespace inside one
     i++;
   }
   return i;
@@ -849,13 +989,9 @@ function readArray(elementCode: number, text: string, i: number, len: number, nu
 function readShaped(shape: Shape, text: string, i: number, len: number, out: unknown[], slot: number): number {
   const end = skipValue(text, i, len, 0);
   if (end < 0) return -1;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.slice(i, end)) as unknown;
-  } catch {
-    return -1;
-  }
-  const converted = convertShape(shape, parsed);
+  const parsed = parseJsonLine(text.slice(i, end));
+  if (typeof parsed === 'string') return -1;
+  const converted = convertShape(shape, parsed.value);
   if (converted === undefined) return -1;
   out[slot] = converted;
   return end;
@@ -920,10 +1056,14 @@ function fastLine(plan: Plan, text: string, start: number, len: number, values: 
       break;
     }
   }
+  // The line ends at '\n', '\r\n' or a lone '\r' (returned: the '\r', the next line starts after it).
   if (i < len) {
-    let c = text.charCodeAt(i);
-    if (c === C_CR) c = text.charCodeAt(++i);
-    if (i < len && c !== C_LF) return -1;
+    const c = text.charCodeAt(i);
+    if (c === C_CR) {
+      if (text.charCodeAt(i + 1) === C_LF) i++;
+    } else if (c !== C_LF) {
+      return -1;
+    }
   }
   rows.push(plan.makeRow(values));
   return i;
@@ -938,21 +1078,28 @@ function fastLine(plan: Plan, text: string, start: number, len: number, values: 
  */
 export function scanJsonLines(text: string, fields: readonly JsonlField[]): JsonlResult {
   const plan = planFor(fields);
+  // Text with a lone surrogate (a byte that was not UTF-8, see `StreamFileSystem.readText`):
+  // the reference path alone, which makes such lines bad; the fast path would take them.
+  if (!isWellFormed(text)) return parseJsonLinesReference(text, fields);
   const rows: JsonlRow[] = [];
   const bad: BadLine[] = [];
   const values: unknown[] = new Array<unknown>(plan.n).fill(null);
   const seen = new Int32Array(plan.n);
   const num = new Float64Array(1);
   const len = text.length;
+  const ends = new LineEnds(text);
   let start = firstLineStart(text);
   let lineNo = 1;
   while (start < len) {
-    if (text.charCodeAt(start) !== C_LF) {
+    const c = text.charCodeAt(start);
+    if (c === C_CR) {
+      if (text.charCodeAt(start + 1) === C_LF) start++; // an empty line ended by '\r\n'
+    } else if (c !== C_LF) {
       let end = fastLine(plan, text, start, len, values, seen, lineNo, num, rows);
       if (end < 0) {
-        end = text.indexOf('\n', start);
-        if (end < 0) end = len;
+        end = ends.after(start);
         slowLine(plan, text, start, end, lineNo, rows, bad);
+        if (end < len && text.charCodeAt(end) === C_CR && text.charCodeAt(end + 1) === C_LF) end++;
       }
       start = end;
     }
@@ -960,4 +1107,34 @@ export function scanJsonLines(text: string, fields: readonly JsonlField[]): Json
     lineNo++;
   }
   return { rows, bad };
+}
+
+/**
+ * Where lines end: the next '\n' or '\r' at or after a position (or the text's length), as
+ * Hadoop's `LineReader` splits the text Spark's JSON reader reads ('\n', '\r\n' and a lone
+ * '\r' each end a line). Remembers the next of each, so finding every line end is linear.
+ */
+class LineEnds {
+  private nextLf = -1;
+  private nextCr = -1;
+  constructor(private readonly text: string) {}
+
+  after(start: number): number {
+    const text = this.text;
+    if (this.nextLf !== Infinity && this.nextLf < start) {
+      const k = text.indexOf('\n', start);
+      this.nextLf = k < 0 ? Infinity : k;
+    }
+    if (this.nextCr !== Infinity && this.nextCr < start) {
+      const k = text.indexOf('\r', start);
+      this.nextCr = k < 0 ? Infinity : k;
+    }
+    const end = Math.min(this.nextLf, this.nextCr);
+    return end === Infinity ? text.length : end;
+  }
+}
+
+/** How many characters the line terminator at `end` takes (2 for '\r\n', 1 otherwise, also at the end of the text). */
+function terminatorLength(text: string, end: number): number {
+  return text.charCodeAt(end) === C_CR && text.charCodeAt(end + 1) === C_LF ? 2 : 1;
 }

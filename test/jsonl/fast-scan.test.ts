@@ -163,9 +163,15 @@ function oracle(text: string, fields: readonly JsonlField[]): OracleResult {
   const rows: Record<string, unknown>[] = [];
   const bad: OracleResult['bad'] = [];
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  body.split('\n').forEach((line, idx) => {
-    if (/^[ \t\r]*$/.test(line)) return;
-    const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
+  // Lines end at '\n', '\r\n' or a lone '\r' (Hadoop's LineReader, which Spark's JSON reader uses).
+  body.split(/\r\n|\r|\n/).forEach((line, idx) => {
+    if (/^[ \t]*$/.test(line)) return;
+    const raw = line;
+    // A lone surrogate stands for a byte that was not UTF-8: the line is bad, whatever it holds.
+    if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(raw)) {
+      bad.push({ line: idx + 1, raw, rowIndex: rows.length, row: null });
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
