@@ -69,6 +69,10 @@ export interface CliOptions {
   readonly json: boolean;
   /** `--sql` statements, in the order given, parsed once. */
   readonly sql: readonly PreparedSql[];
+  /** `--checkpoint`: the query's checkpoint directory (Spark's checkpointLocation), absolute; undefined for none. */
+  readonly checkpoint: string | undefined;
+  /** `--output`: the directory the file sink writes the output to (JSON lines, append mode), absolute; undefined for none. */
+  readonly output: string | undefined;
 }
 
 /** What the command line asks for: a run, or text to print (help, version). */
@@ -118,6 +122,8 @@ interface RawFlags {
   queryName: string;
   json?: boolean;
   sql: PreparedSql[];
+  checkpoint?: string;
+  output?: string;
 }
 
 /**
@@ -175,6 +181,13 @@ const parseTimeColumn = flagParser('--time-column', (raw) => {
   if (raw.trim() === '') throw flagValueError('--time-column', raw, 'a column name');
   return raw.trim();
 });
+const directoryParser = (flag: string): ((raw: string) => string) =>
+  flagParser(flag, (raw) => {
+    if (raw.trim() === '') throw flagValueError(flag, raw, 'a directory path');
+    return raw;
+  });
+const parseCheckpoint = directoryParser('--checkpoint');
+const parseOutput = directoryParser('--output');
 const parseQueryName = flagParser('--query-name', (raw) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw flagValueError('--query-name', raw, 'a table name of letters, digits and _, not starting with a digit');
   return raw;
@@ -273,7 +286,21 @@ function declareFlags(context: CommandContext): Command {
         .argParser(collectSql)
         .default([], 'none'),
     )
-    // New flags go here (checkpoints, bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
+    .addOption(
+      valueOption(
+        '--checkpoint <dir>',
+        "keep the query's progress in this directory (Spark's checkpointLocation, created if missing): a later run with the same directory resumes, reading only files not read before, with batch ids, windows and watermark going on (default: none, every run starts afresh)",
+        parseCheckpoint,
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--output <dir>',
+        "also write the query's output to this directory as JSON-lines files, with Spark's file sink log in <dir>/_spark_metadata; exactly once with --checkpoint, which it needs, and append mode only (--output-mode append, so --watermark too)",
+        parseOutput,
+      ),
+    )
+    // New flags go here (bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
     // printed at the end (such as --sql results) plug into finalReports in report.ts.
     .addHelpText(
       'after',
@@ -284,7 +311,10 @@ function declareFlags(context: CommandContext): Command {
         '  "droppedRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql each line also has\n' +
         '  "sql":[{"statement","rows"}]. --sql results replace the default tables. With --agg the tables\n' +
         '  and rows have a column per aggregate, and the chart plots the first numeric one.\n' +
-        '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed or DIR cannot be read, 2 bad flags.\n' +
+        '  With --checkpoint, a resumed run\'s tables show only its own output in append and update mode\n' +
+        '  (the whole table in complete mode); with --output they show everything committed there.\n' +
+        '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed, DIR cannot be read or the\n' +
+        '  checkpoint or --output directory cannot be used, 2 bad flags.\n' +
         '\nExamples:\n' +
         '  structured-rx                                   the notebook\'s query over the bundled dataset\n' +
         '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
@@ -293,7 +323,8 @@ function declareFlags(context: CommandContext): Command {
         '  structured-rx --sql \'select action, sum(count) as total_count from counts group by action order by action\'\n' +
         '  structured-rx ./logs --agg "count(*) as n, avg(latency) as avg_latency" --filter "status >= 500"\n' +
         '  structured-rx --window "1 hour" --slide "15 minutes" --drop-duplicates time,action\n' +
-        '  structured-rx ./clicks --group-by user --session-gap "5 minutes"\n',
+        '  structured-rx ./clicks --group-by user --session-gap "5 minutes"\n' +
+        '  structured-rx ./logs --checkpoint ./cp --output ./out --output-mode append --watermark "10 minutes"\n',
     )
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
@@ -368,7 +399,11 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     if (!fields.some((f) => f.name === c)) throw flagValueError('--drop-duplicates', (flags.dropDuplicates ?? []).join(','), `columns of the schema (${columnList}); there is no "${c}"`);
   }
   const filter = flags.filter === undefined ? undefined : { text: flags.filter.text, test: filterPredicate(flags.filter, { fields }) };
-  const dir = path.resolve(context.cwd ?? process.cwd(), dirArg ?? context.bundledDir);
+  const cwd = context.cwd ?? process.cwd();
+  const dir = path.resolve(cwd, dirArg ?? context.bundledDir);
+  const checkpoint = flags.checkpoint === undefined ? undefined : path.resolve(cwd, flags.checkpoint);
+  const output = flags.output === undefined ? undefined : path.resolve(cwd, flags.output);
+  checkDirectoryFlags(dir, checkpoint, output, flags.outputMode, given('outputMode'));
   return {
     dir,
     bundledDataset: dirArg === undefined || dir === path.resolve(context.bundledDir),
@@ -396,7 +431,34 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     queryName: flags.queryName,
     json: flags.json === true,
     sql: flags.sql,
+    checkpoint,
+    output,
   };
+}
+
+/**
+ * `--checkpoint` and `--output`: neither may be DIR (the source would read their files) nor the
+ * other; `--output` needs `--checkpoint` (as Spark asks a file sink for a checkpointLocation: the
+ * sink writes each batch id once, so only the checkpoint's batch ids keep a second run from
+ * skipping output) and append mode (Spark's file sink supports no other).
+ */
+function checkDirectoryFlags(dir: string, checkpoint: string | undefined, output: string | undefined, outputMode: CliOutputMode, modeGiven: boolean): void {
+  if (checkpoint === dir) throw new CliUsageError(`--checkpoint cannot be DIR (${dir}): the query would read the checkpoint's files as input; use another directory`, '--checkpoint');
+  if (output === undefined) return;
+  if (output === dir) throw new CliUsageError(`--output cannot be DIR (${dir}): the query would read its own output as input; use another directory`, '--output');
+  if (output === checkpoint) throw new CliUsageError('--output and --checkpoint cannot be the same directory: the output and the query\'s progress are kept apart', '--output');
+  if (outputMode !== 'append') {
+    throw new CliUsageError(
+      `--output cannot be used with --output-mode ${outputMode}${modeGiven ? '' : ' (the default)'}: the file sink writes append mode only, as Spark's; use --output-mode append (with --watermark)`,
+      '--output',
+    );
+  }
+  if (checkpoint === undefined) {
+    throw new CliUsageError(
+      '--output needs --checkpoint: the file sink writes each batch id once, so a second run resumes its batch ids from a checkpoint (Spark asks a file sink for a checkpointLocation too); add --checkpoint DIR',
+      '--output',
+    );
+  }
 }
 
 /**
@@ -462,4 +524,5 @@ export const FLAG_OF_LIBRARY_OPTION: Readonly<Record<string, string>> = {
   'throttleFiles.trigger': '--trigger',
   'toMemoryTable.outputMode': '--output-mode',
   'withWatermark.delayThreshold': '--watermark',
+  'toJsonFiles.dir': '--output',
 };

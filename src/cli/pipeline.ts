@@ -3,6 +3,7 @@ import { dropDuplicates } from '../../operators/dropDuplicates.js';
 import { groupByAgg } from '../../operators/groupByAgg.js';
 import { filterRows } from '../../operators/mapBatch.js';
 import { toMemoryTable } from '../../operators/toMemoryTable.js';
+import { readJsonFileSink, toJsonFiles } from '../../operators/toJsonFiles.js';
 import { readJsonFiles } from '../../operators/readJsonFiles.js';
 import { sessionWindow } from '../../operators/sessionWindow.js';
 import { slidingWindow } from '../../operators/slidingWindow.js';
@@ -18,6 +19,7 @@ import type { ColumnType } from '../schema.js';
 import { CliUsageError, flagValueError, sqlFlagError } from './errors.js';
 import type { PreparedSql, SqlResult } from '../sql/index.js';
 import { FLAG_OF_LIBRARY_OPTION, type CliOptions } from './options.js';
+import { checkOutputAgainstCheckpoint, committedBatchIds, committedBatchRows, fromJsonRow } from './output-files.js';
 import { ResultTable, type ResultRow } from './result.js';
 
 /** How often a `--watch` source lists its directory. */
@@ -66,12 +68,18 @@ export interface RunningQuery {
   readonly result: ResultTable;
   /** Column types of the result table. */
   readonly resultSchema: Readonly<Record<string, ColumnType>>;
+  /** The id of this run's first batch: 0, or with `--checkpoint` the batch after the checkpoint's last commit. */
+  readonly firstBatchId: number;
+  /** With `--output`: the last batch id the file sink had committed before this run (its rows are in the tables from the start); -1 for none. */
+  readonly outputBatchesBefore: number;
 }
 
 /**
  * Starts the notebook's query as the options describe:
  * `readJsonFiles → throttleFiles → [withWatermark →] [filterRows →] [dropDuplicates →]
- * tumblingWindow | slidingWindow | sessionWindow → groupByAgg → toMemoryTable`.
+ * tumblingWindow | slidingWindow | sessionWindow → groupByAgg → toMemoryTable` (or, with
+ * `--output`, `→ toJsonFiles`, whose committed batches the command then copies into the memory
+ * table), under `--checkpoint` as its checkpointLocation.
  * The memory table `--query-name` lives in a {@link Catalog} (replaced in complete mode; the
  * changed rows, or in append mode the closed windows, appended otherwise, as Spark's memory
  * sink); after each trigger the command's {@link ResultTable} is updated and `onTrigger` gets
@@ -88,7 +96,9 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
   try {
     const events$ = readJsonFiles(options.dir, {
       schema: options.schemaText,
-      watch: options.watch,
+      // A checkpointed query is a streaming one (a static source lists once and has nothing to
+      // resume); without --watch the command stops it once the files there are processed.
+      watch: options.watch || options.checkpoint !== undefined,
       pollInterval: WATCH_POLL_INTERVAL,
       latestFirst: options.latestFirst,
     });
@@ -127,17 +137,50 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
     }
 
     const rows$ = aggregated$ as unknown as Observable<{ readonly rows: readonly ResultRow[] }>;
-    const sink$ = rows$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }));
-    const query = startQuery(sink$, { name: options.queryName, noDataMicroBatches: options.noDataBatches });
+    const output = options.output;
+    // --output: the file sink is the query's one sink (exactly once with the checkpoint); the
+    // memory table and the result table are filled from what it committed, starting with the
+    // batches earlier runs committed, so the tables show the whole output.
+    let outputBatchesBefore = -1;
+    if (output !== undefined && options.checkpoint !== undefined) {
+      checkOutputAgainstCheckpoint(output, options.checkpoint);
+      outputBatchesBefore = committedBatchIds(output).pop() ?? -1;
+      const earlier = readJsonFileSink(output).map((r) => fromJsonRow(r, resultSchema));
+      catalog.replace(options.queryName, earlier, { batchId: outputBatchesBefore, isStreaming: true, schema: resultSchema });
+      result.apply(earlier, options.outputMode);
+    }
+    const sink$ =
+      output === undefined
+        ? rows$.pipe(toMemoryTable(options.queryName, { catalog, outputMode: options.outputMode, schema: resultSchema }))
+        : rows$.pipe(toJsonFiles(output, { name: options.queryName }));
+    const query = startQuery(sink$, {
+      name: options.queryName,
+      noDataMicroBatches: options.noDataBatches,
+      ...(options.checkpoint === undefined ? {} : { checkpointLocation: options.checkpoint }),
+    });
     query.progress.subscribe((progress) => {
-      // What the sink received this trigger: the whole table (complete), or the rows it
-      // appended at the end (the changed groups in update, the closed windows in append).
-      const table = (catalog.table<ResultRow>(options.queryName)?.rows ?? []) as readonly ResultRow[];
-      const rows = options.outputMode === 'complete' ? table : table.slice(table.length - progress.sink.numOutputRows);
-      result.apply(rows, options.outputMode);
+      let rows: readonly ResultRow[];
+      if (output === undefined) {
+        // What the sink received this trigger: the whole table (complete), or the rows it
+        // appended at the end (the changed groups in update, the closed windows in append).
+        const table = (catalog.table<ResultRow>(options.queryName)?.rows ?? []) as readonly ResultRow[];
+        rows = options.outputMode === 'complete' ? table : table.slice(table.length - progress.sink.numOutputRows);
+        result.apply(rows, options.outputMode);
+      } else {
+        // The rows the file sink committed for this batch; a batch re-run after a crash whose
+        // rows were already committed (and so loaded at the start) is not added twice.
+        rows = committedBatchRows(output, progress.batchId).map((r) => fromJsonRow(r, resultSchema));
+        const table = catalog.table<ResultRow>(options.queryName);
+        if (table === undefined || progress.batchId > table.batchId) {
+          catalog.replace(options.queryName, [...(table?.rows ?? []), ...rows], { batchId: progress.batchId, isStreaming: true, schema: resultSchema });
+          result.apply(rows, options.outputMode);
+        }
+      }
       onTrigger({ progress, rows, sql: runStatements(options.sql, catalog) });
     });
-    return { query, catalog, result, resultSchema };
+    const commits = query.checkpointState().commits;
+    const firstBatchId = (commits[commits.length - 1]?.batchId ?? -1) + 1;
+    return { query, catalog, result, resultSchema, firstBatchId, outputBatchesBefore };
   } catch (e) {
     throw usageErrorOf(e, options);
   }
@@ -173,7 +216,7 @@ function oneLine(text: string): string {
 /** `--agg "count(distinct c)"` where no watermark evicts the groups, in the command's words. */
 function distinctWithoutEviction(options: CliOptions): CliUsageError {
   return new CliUsageError(
-    `invalid --agg ${JSON.stringify(options.aggText)}: count(distinct c) on a stream (--watch) needs --watermark and --output-mode append or update, as only a watermark bounds its state (Spark refuses it on every stream); or use approx_count_distinct(c)`,
+    `invalid --agg ${JSON.stringify(options.aggText)}: count(distinct c) on a stream (${options.watch ? '--watch' : '--checkpoint'}) needs --watermark and --output-mode append or update, as only a watermark bounds its state (Spark refuses it on every stream); or use approx_count_distinct(c)`,
     '--agg',
     options.aggText,
   );

@@ -77,6 +77,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   let files = 0;
   let rows = 0;
   let lateRows = 0;
+  let lastBatchId: number | undefined;
 
   const write = (s: string): void => {
     if (!outputClosed) stdout.write(s);
@@ -86,6 +87,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     files += (t.progress.sources[0]?.inputs.length ?? 0);
     rows += t.progress.numInputRows;
     lateRows += lateInputRows(t.progress);
+    lastBatchId = t.progress.batchId;
     if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}, options.sql.length > 0) + '\n');
     else if (view !== undefined && running !== undefined) view.onTrigger(t, running.query);
   };
@@ -119,6 +121,15 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
       running.result,
     );
     view.start(query);
+  }
+
+  if (options.checkpoint !== undefined && !options.watch) {
+    // --checkpoint reads a streaming source (see startCliQuery); without --watch the run ends, as
+    // any run without --watch, once the files there (and any batch the watermark makes due) are done.
+    query.processAllAvailable().then(
+      () => query.stop(),
+      () => undefined, // a failure is reported below
+    );
   }
 
   if (style === 'plain' && options.watch) {
@@ -155,10 +166,50 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     write(
       `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows${late}.\n\n`,
     );
+    const cwd = env.cwd ?? process.cwd();
+    for (const line of checkpointLines(options, running, lastBatchId, (d) => dirLabel(d, cwd))) write(line + '\n');
+    if (options.checkpoint !== undefined) write('\n');
     const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema });
     write(reports.map(renderReport).join('\n'));
   }
   return EXIT_OK;
+}
+
+/** `batches 3–5`, or `batch 3`. */
+function batchRange(first: number, last: number): string {
+  return first === last ? `batch ${first}` : `batches ${first}–${last}`;
+}
+
+/**
+ * With `--checkpoint`, what the summary adds: where the run started and which batches it
+ * committed, then what the tables show. A new process's memory table starts empty, so in append
+ * and update mode a resumed run's tables hold its own output only; complete mode outputs the
+ * whole table with every batch; with `--output` the tables hold everything committed there.
+ */
+export function checkpointLines(options: CliOptions, running: RunningQuery, lastBatchId: number | undefined, label: (dir: string) => string): string[] {
+  if (options.checkpoint === undefined) return [];
+  const first = running.firstBatchId;
+  const resumed = first > 0;
+  const ran = lastBatchId !== undefined && lastBatchId >= first ? `this run committed ${batchRange(first, lastBatchId)}` : 'no new batch ran';
+  const lines = [`Checkpoint ${label(options.checkpoint)}: ${resumed ? `resumed after batch ${first - 1}` : 'new'}; ${ran}.`];
+  const output = options.output;
+  if (output !== undefined) {
+    const last = Math.max(lastBatchId ?? -1, running.outputBatchesBefore);
+    lines.push(
+      last < 0
+        ? `Output ${label(output)}: no batch committed yet.`
+        : `Output ${label(output)}: ${batchRange(0, last)} committed; the tables show all of it, earlier runs' rows included.`,
+    );
+  } else if (resumed && options.outputMode !== 'complete') {
+    lines.push(
+      lastBatchId === undefined
+        ? `Tables: this run's output only, and it output nothing; batches 0–${first - 1} were output by earlier runs (add --output to keep all output).`
+        : `Tables: this run's output only (${batchRange(first, lastBatchId)}); batches 0–${first - 1} were output by earlier runs (add --output to keep all output).`,
+    );
+  } else if (resumed && lastBatchId === undefined) {
+    lines.push('Tables: empty, as no batch ran (complete mode outputs the whole table with each batch).');
+  }
+  return lines;
 }
 
 /** DIR as the header shows it: relative to the working directory when inside it. */

@@ -317,7 +317,7 @@ describe('--help and --version', () => {
   it('--help documents every flag', async () => {
     const r = await runCommand(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--agg', '--slide', '--session-gap', '--filter', '--drop-duplicates', '--max-files-per-trigger', '--latest-first', '--output-mode', '--watermark', '--no-data-batches', '--trigger', '--watch', '--query-name', '--json', '--help', '--version']) {
+    for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--agg', '--slide', '--session-gap', '--filter', '--drop-duplicates', '--max-files-per-trigger', '--latest-first', '--output-mode', '--watermark', '--no-data-batches', '--trigger', '--watch', '--query-name', '--json', '--checkpoint', '--output', '--help', '--version']) {
       expect(r.stdout).toContain(flag);
     }
     // docs/cli.md shows the same help text.
