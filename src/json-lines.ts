@@ -264,9 +264,11 @@ export function checkCorruptRecordColumn(schema: Schema, corruptColumn: string, 
 }
 
 /**
- * Parses JSON-lines text against a schema: one row per non-blank line, fields in schema order,
- * a missing field null, extra fields ignored. A line that is not a JSON object, or has a value
- * that does not fit its column, is malformed and handled by `mode` as Spark does:
+ * Parses JSON-lines text against a schema: one row per non-blank line (lines end at '\n',
+ * '\r\n' or a lone '\r'), fields in schema order, a missing field null, extra fields ignored.
+ * A line that is not a JSON object, has a value that does not fit its column, holds bytes that
+ * were not UTF-8 (lone surrogates) or nests deeper than 1000 levels is malformed (decision
+ * 0006) and handled by `mode` as Spark does:
  * PERMISSIVE keeps a row whose unconvertible fields are null and, if the schema declares the
  * corrupt-record column, the raw line in it; DROPMALFORMED drops the line; FAILFAST throws
  * `MalformedRecordError` with the file and 1-based line number.

@@ -14,10 +14,12 @@
  *    same values.
  *
  * Semantics (one line = one record):
- *  - Lines are split on '\n'; a trailing '\r' is part of the line's whitespace. A line made of
- *    JSON whitespace only (space, tab, '\r') is skipped. Line numbers are 1-based. A byte order
- *    mark at the start of the text is ignored.
- *  - A line that is not valid JSON, or whose value is not a JSON object, is bad.
+ *  - Lines end at '\n', '\r\n' or a lone '\r' (as Hadoop's LineReader, which Spark's JSON reader
+ *    uses). A line made of spaces and tabs only is skipped. Line numbers are 1-based. A byte
+ *    order mark at the start of the text is ignored.
+ *  - A line that is not valid JSON, or whose value is not a JSON object, is bad; so is a line
+ *    with a lone surrogate (a byte that was not UTF-8) or nesting deeper than 1000 levels
+ *    (`parseJsonLine`).
  *  - Schema fields are looked up by exact (case-sensitive) key among the object's own keys;
  *    a missing field, or JSON `null`, gives `null`; keys not in the schema are ignored; if a
  *    key repeats, the last occurrence wins (as in `JSON.parse`).
@@ -44,7 +46,9 @@
  *                 and the whole struct column null in the partial row (no partial structs).
  *                 An `array<struct<...>>` holds such objects or nulls.
  *    "Integral value" is judged after parsing, so `1.0` and `1e3` are integers (Spark's
- *    Jackson reader would reject them for integral columns).
+ *    Jackson reader would reject them for integral columns); but a literal that JSON.parse
+ *    would round to another integer (`9007199254740990.5`) is an `InexactNumber`, which no
+ *    integral column takes (a double column takes its nearest value).
  *
  * The fast path reads a struct value by finding its end with the syntax checker and
  * `JSON.parse` of that slice alone, then the same conversion as the reference path.
