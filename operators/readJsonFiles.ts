@@ -221,6 +221,8 @@ class JsonFileSource<R> implements Source<R> {
   readonly pollIntervalMs: number;
   private log: SeenFileLog;
   private listings = 0;
+  /** Has this run listed the directory? (A finite source lists once per run, also when it resumes a checkpoint.) */
+  private listedThisRun = false;
   private maxAgeApplies = true;
 
   constructor(private readonly c: FileSourceConfig) {
@@ -241,7 +243,7 @@ class JsonFileSource<R> implements Source<R> {
       const to = limit.kind === 'all' ? this.log.size : Math.min(this.log.size, from + limit.max);
       return to === from ? start : { files: to };
     };
-    if (!discover || (!this.c.watch && this.listings > 0)) return defer(() => of(end()));
+    if (!discover || (!this.c.watch && this.listedThisRun)) return defer(() => of(end()));
     return this.c.fs.list(this.c.dir, isVisibleDataFile).pipe(
       catchError((err: unknown) => throwError(() => new FileReadError(this.c.dir, err))),
       map((stats) => {
@@ -250,6 +252,7 @@ class JsonFileSource<R> implements Source<R> {
         for (const s of fresh) this.log.add(s);
         if (this.maxAgeApplies) this.log.purge();
         this.listings++;
+        this.listedThisRun = true;
         return end();
       }),
     );
@@ -297,7 +300,7 @@ class JsonFileSource<R> implements Source<R> {
   }
 
   isExhausted(offset: Offset | null): boolean {
-    return !this.c.watch && this.listings > 0 && filesOf(offset) >= this.log.size;
+    return !this.c.watch && this.listedThisRun && filesOf(offset) >= this.log.size;
   }
 
   checkpoint(): JsonValue {

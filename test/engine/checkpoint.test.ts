@@ -242,3 +242,24 @@ describe('ignored names', () => {
     expect(catalog.table('t')?.rows).toEqual([{ action: 'Open', count: 1 }]);
   });
 });
+
+describe('a finite read resumed on its checkpoint', () => {
+  it('lists the directory again in the new run and reads only the files added since', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    const run = () =>
+      startQuery(readJsonFiles(input, { schema, watch: false }).pipe(throttleFiles(1), groupCount('action'), toMemoryTable('counts', { catalog, outputMode: 'complete' })), { checkpointLocation: cp });
+    writeFile(input, 0, [[1, 'Open']]);
+    const first = run();
+    await first.awaitTermination();
+    writeFile(input, 1, [[2, 'Close']]);
+    const second = run();
+    await second.awaitTermination();
+    expect(second.recentProgress.map((p) => [p.batchId, p.sources[0]?.inputs])).toEqual([[1, ['file-1.json']]]);
+    expect(catalog.table('counts')?.rows).toEqual([
+      { action: 'Open', count: 1 },
+      { action: 'Close', count: 1 },
+    ]);
+  });
+});
