@@ -1,7 +1,7 @@
 // Checkpoints: a query started on the checkpoint of an earlier run resumes it — the same id, a new
 // runId, the batch ids, watermark and state of the last committed batch, and a batch planned but
 // not committed re-run with exactly its planned input and timestamp. Real files in a temp dir.
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -261,5 +261,24 @@ describe('a finite read resumed on its checkpoint', () => {
       { action: 'Open', count: 1 },
       { action: 'Close', count: 1 },
     ]);
+  });
+});
+
+describe('a crash between the write-ahead writes', () => {
+  it('leaves a checkpoint that restarts: the source log is written before the offsets', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    const catalog = new Catalog();
+    writeFile(input, 0, [[1, 'Open']]);
+    const first = countsQuery(input, catalog, cp);
+    await first.processAllAvailable();
+    await first.stop();
+    // As if the process died after writing batch 1's source log and before its offsets.
+    writeFileSync(join(cp, 'sources', '0', '1'), readFileSync(join(cp, 'sources', '0', '0')));
+    writeFile(input, 1, [[2, 'Close']]);
+    const second = countsQuery(input, catalog, cp);
+    await second.processAllAvailable();
+    await second.stop();
+    expect(second.recentProgress.map((p) => [p.batchId, p.sources[0]?.inputs])).toEqual([[1, ['file-1.json']]]);
   });
 });
