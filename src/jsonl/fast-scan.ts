@@ -313,7 +313,7 @@ const INEXACT_REASON = 'a number that a JavaScript number cannot hold exactly';
  * the parsed number is an integer within ±(2^53 - 1) but the literal is another number
  * (`9007199254740990.5`, `1.00000000000000001`, `1e-400`). An integral column (long, int,
  * timestamp seconds) refuses it rather than take the rounded value; a double column takes
- * `value`; a string column writes `text`. `JSON.stringify` writes `value` (`toJSON`).
+ * `value`; a string column, like `JSON.stringify`, writes `value` (`toJSON`).
  */
 export class InexactNumber {
   constructor(
@@ -357,6 +357,7 @@ function literalInteger(token: string): string | undefined {
   return digits + '0'.repeat(exponent);
 }
 
+const MAYBE_INEXACT = /\d[.eE]|\d{16}/;
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** Whether `JSON.parse` would turn the number literal `token` into a safe integer that is not the literal's value. */
@@ -381,7 +382,10 @@ export function parseJsonLine(text: string): { readonly value: unknown } | strin
   let depth = 0;
   let inexact: [number, number][] | undefined; // [start, end) of each inexact literal
   const len = text.length;
-  for (let i = 0; i < len; i++) {
+  // The pass is needed only if the text could nest too deep or hold an inexact literal (one has
+  // a digit followed by a fraction or exponent, or 16 digits).
+  const scan = len > MAX_NESTING_DEPTH || MAYBE_INEXACT.test(text);
+  for (let i = 0; scan && i < len; i++) {
     const c = text.charCodeAt(i);
     if (c === C_QUOTE) {
       // Skip the string: to the next quote not escaped (validity is JSON.parse's to judge).
@@ -426,22 +430,12 @@ export function parseJsonLine(text: string): { readonly value: unknown } | strin
 }
 
 /**
- * A parsed value's JSON text, as `JSON.stringify` writes it, except an {@link InexactNumber}
- * is written as its literal (its exact value, not the rounded one).
+ * A parsed value's JSON text: `JSON.stringify`, an {@link InexactNumber} written as the number
+ * JSON.parse gives (a string column holds a number's JSON text as JavaScript writes it, rounded
+ * like any double).
  */
 export function jsonText(value: unknown): string {
-  if (value instanceof InexactNumber) return value.text;
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  const literals: string[] = [];
-  // The replacer sees what `toJSON` gave; the holder still has the InexactNumber.
-  const text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown): unknown {
-    const original = this[key];
-    if (!(original instanceof InexactNumber)) return v;
-    literals.push(original.text);
-    return MARK + String(literals.length - 1);
-  });
-  if (literals.length === 0) return text;
-  return text.replace(new RegExp(`"${MARK}(\\d+)"`, 'g'), (_m, k: string) => literals[Number(k)] as string);
+  return JSON.stringify(value);
 }
 
 // ---------------------------------------------------------------------------------------
