@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import type { AnyCombiner } from '../src/agg/combiners.js';
-import { Batch, EventTimeStatsBuilder } from '../src/engine/batch.js';
-import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
+import { Batch } from '../src/engine/batch.js';
+import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, LogicalPlan, Pipeline, StepContext } from '../src/engine/plan.js';
 import type { JsonValue } from '../src/engine/source.js';
@@ -12,7 +12,7 @@ import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
 import { groupKey } from '../src/group-key.js';
 import type { ColumnType, Window } from '../src/schema.js';
 import { setField } from '../src/with-column.js';
-import { ColumnAdder } from '../src/with-column.js';
+import { windowColumnStep, windowColumns } from '../src/window-column.js';
 
 /** A row with the session-window column added: `[time, time + gap)` until an aggregation merges sessions. */
 export type WithSession<R> = R & { readonly session_window: Window };
@@ -47,42 +47,9 @@ export function sessionWindow<K extends string>(timeColumn: K, gap: DurationLike
   const gapMs = durationMs(OP, 'gapDuration', gap);
   return <R extends { readonly [P in K]: number | null }>(source: Observable<RowBatch<R>>): Pipeline<MicroBatch<WithSession<R>>> => {
     const plan = inputPlan(OP, source);
-    requireColumns(OP, plan, [timeColumn]);
-    const type = plan.columns.types?.get(timeColumn);
-    if (type !== undefined && type !== 'timestamp') throw new AnalysisError(`${OP}: the session's time column ${timeColumn} must be a timestamp, not ${type}`);
-    const types = plan.columns.types;
-    const nextTypes = types === undefined ? undefined : new Map<string, ColumnType>(types).set(SESSION_COLUMN, 'window');
-    const eventTime = new Map(plan.columns.eventTime);
-    if (eventTime.has(timeColumn)) eventTime.set(SESSION_COLUMN, 'window');
-    else eventTime.delete(SESSION_COLUMN);
-    return pipeline<MicroBatch<WithSession<R>>>(
-      withStep(
-        plan,
-        statelessStep(OP, (input, ctx) => {
-          const adder = new ColumnAdder(SESSION_COLUMN);
-          return (input as Batch<R>).mapChunks((chunk) => {
-            const out: WithSession<R>[] = [];
-            const stats = new EventTimeStatsBuilder();
-            let nulls = 0;
-            for (let i = 0; i < chunk.length; i++) {
-              const row = chunk[i] as R;
-              const t = row[timeColumn];
-              if (t === null || t === undefined) {
-                nulls++;
-                continue;
-              }
-              stats.add(t);
-              out.push(adder.add(row, Object.freeze({ start: t, end: t + gapMs })));
-            }
-            const built = stats.build();
-            if (built !== undefined) ctx.reportEventTime(built);
-            ctx.reportDropped('nullEventTime', nulls);
-            return out;
-          });
-        }),
-        { columns: { types: nextTypes, eventTime, session: { column: SESSION_COLUMN, gapMs } } },
-      ),
-    );
+    const columns = windowColumns(OP, plan, timeColumn, SESSION_COLUMN);
+    const step = windowColumnStep(OP, timeColumn, SESSION_COLUMN, () => (t, emit) => emit(Object.freeze({ start: t, end: t + gapMs })));
+    return pipeline<MicroBatch<WithSession<R>>>(withStep(plan, step, { columns: { ...columns, session: { column: SESSION_COLUMN, gapMs } } }));
   };
 }
 

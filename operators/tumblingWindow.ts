@@ -1,14 +1,13 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
-import { Batch, EventTimeStatsBuilder } from '../src/engine/batch.js';
-import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { Pipeline } from '../src/engine/plan.js';
 import { durationMs, type DurationLike } from '../src/duration.js';
-import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
-import type { ColumnType, Window } from '../src/schema.js';
+import { InvalidArgumentError } from '../src/errors.js';
+import type { Window } from '../src/schema.js';
 import { WindowCache, tumblingWindowStart } from '../src/window.js';
-import { ColumnAdder } from '../src/with-column.js';
+import { windowColumnStep, windowColumns } from '../src/window-column.js';
 
 export interface TumblingWindowOptions {
   /** Spark's `startTime`: shifts the windows from the epoch by this much (may be negative; |startTime| < size). Default 0. */
@@ -53,42 +52,11 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
 
   return <R extends { readonly [P in K]: number | null }>(source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Windowed<R>>> => {
     const plan = inputPlan(OP, source);
-    const types = plan.columns.types;
-    const type = types?.get(timeColumn);
-    requireColumns(OP, plan, [timeColumn]);
-    if (type !== undefined && type !== 'timestamp') throw new AnalysisError(`${OP}: the window's time column ${timeColumn} must be a timestamp, not ${type}`);
-    const nextTypes = types === undefined ? undefined : new Map<string, ColumnType>(types).set('window', 'window');
-    const eventTime = new Map(plan.columns.eventTime);
-    if (eventTime.has(timeColumn)) eventTime.set('window', 'window');
-    else eventTime.delete('window');
-    return pipeline<MicroBatch<Windowed<R>>>(
-      withStep(
-        plan,
-        statelessStep(OP, (input, ctx) => {
-          const cache = new WindowCache(sizeMs);
-          const adder = new ColumnAdder('window');
-          return (input as Batch<R>).mapChunks((chunk) => {
-            const rows: Windowed<R>[] = [];
-            const stats = new EventTimeStatsBuilder();
-            let nulls = 0;
-            for (let i = 0; i < chunk.length; i++) {
-              const row = chunk[i] as R;
-              const t = row[timeColumn];
-              if (t === null || t === undefined) {
-                nulls++;
-                continue;
-              }
-              stats.add(t);
-              rows.push(adder.add(row, cache.get(tumblingWindowStart(t, sizeMs, startMs))));
-            }
-            const built = stats.build();
-            if (built !== undefined) ctx.reportEventTime(built);
-            ctx.reportDropped('nullEventTime', nulls);
-            return rows;
-          });
-        }),
-        { columns: { types: nextTypes, eventTime } },
-      ),
-    );
+    const columns = windowColumns(OP, plan, timeColumn, 'window');
+    const step = windowColumnStep(OP, timeColumn, 'window', () => {
+      const cache = new WindowCache(sizeMs);
+      return (t, emit) => emit(cache.get(tumblingWindowStart(t, sizeMs, startMs)));
+    });
+    return pipeline<MicroBatch<Windowed<R>>>(withStep(plan, step, { columns }));
   };
 }
