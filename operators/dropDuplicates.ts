@@ -6,6 +6,7 @@ import { END_OF_TIME_MS, type MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, LogicalPlan, Pipeline, StepContext } from '../src/engine/plan.js';
 import type { StateStore } from '../src/engine/state-store.js';
 import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
+import { eventTimeMs } from '../src/engine/event-time.js';
 import { groupKey } from '../src/group-key.js';
 import type { Window } from '../src/schema.js';
 
@@ -66,13 +67,6 @@ function eventTimeColumn(plan: LogicalPlan, keys: readonly string[]): EventTimeC
   }
   for (const [column, kind] of et) return { column, kind, keyIndex: -1 };
   return undefined;
-}
-
-/** An event-time value as epoch ms (a window by its end, as Spark compares `window.end`), or null. */
-function eventTimeMs(value: unknown, kind: EventTimeKind): number | null {
-  if (kind === 'timestamp') return typeof value === 'number' ? value : null;
-  if (value !== null && typeof value === 'object' && typeof (value as Window).end === 'number') return (value as Window).end;
-  return null;
 }
 
 /** A late row as the query's `lateRows` carries it. */

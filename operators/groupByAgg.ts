@@ -9,6 +9,7 @@ import type { EventTimeKind, LateRow, LogicalPlan, OutputMode, Pipeline, StepCon
 import type { JsonValue } from '../src/engine/source.js';
 import type { StateStore } from '../src/engine/state-store.js';
 import { AnalysisError, InvalidArgumentError } from '../src/errors.js';
+import { behindWatermark } from '../src/engine/event-time.js';
 import { groupKey } from '../src/group-key.js';
 import type { ColumnType, Window } from '../src/schema.js';
 import { setField } from '../src/with-column.js';
@@ -39,12 +40,6 @@ export interface ResolvedAggregate {
 export interface AggState {
   readonly values: readonly unknown[];
   readonly accs: readonly JsonValue[];
-}
-
-/** Is an event-time value (a timestamp, or a window by its end) at or behind the watermark? (Spark's `WatermarkSupport`: `eventTime <= watermark`, `window.end <= watermark`.) */
-function behind(value: unknown, kind: EventTimeKind, watermarkMs: number): boolean {
-  if (kind === 'timestamp') return typeof value === 'number' && value <= watermarkMs;
-  return value !== null && typeof value === 'object' && typeof (value as Window).end === 'number' && (value as Window).end <= watermarkMs;
 }
 
 /** Checks grouping column names (shared by groupByAgg and groupCount). */
@@ -129,7 +124,7 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
         const key = groupKey(values, objectKeys);
         if (watermarked && keyKind !== undefined) {
           const et = values[keyIndex];
-          if (behind(et, keyKind, lateWm)) {
+          if (behindWatermark(et, keyKind, lateWm)) {
             late.push({ row, windows: keyKind === 'window' ? [et as Window] : [] });
             lateKeys.add(key);
             continue;
@@ -180,7 +175,7 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
     if (watermarked && keyKind !== undefined) {
       const evicted: string[] = [];
       for (const [key, s] of store.entries()) {
-        if (!behind(s.values[keyIndex], keyKind, wm)) continue;
+        if (!behindWatermark(s.values[keyIndex], keyKind, wm)) continue;
         evicted.push(key);
         if (mode === 'append') out.push(toRow(s.values, changed.get(key) ?? decodedResults(s)));
       }

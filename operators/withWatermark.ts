@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import { EventTimeStatsBuilder } from '../src/engine/batch.js';
+import { eventTimeMs } from '../src/engine/event-time.js';
 import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { LateRowsEvent, Pipeline } from '../src/engine/plan.js';
@@ -67,9 +68,10 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
           input.mapChunks((chunk) => {
             const stats = new EventTimeStatsBuilder();
             for (let i = 0; i < chunk.length; i++) {
+              // A timestamp, or a window by its end (also where the column's type is unknown).
               const v = (chunk[i] as Record<string, unknown>)[timeColumn];
-              if (typeof v === 'number') stats.add(v);
-              else if (v !== null && typeof v === 'object' && typeof (v as { end?: unknown }).end === 'number') stats.add((v as { end: number }).end);
+              const t = typeof v === 'number' ? v : eventTimeMs(v, 'window');
+              if (t !== null) stats.add(t);
             }
             const built = stats.build();
             if (built !== undefined) {

@@ -1,5 +1,3 @@
-import type { FileStat } from './fs/file-system.js';
-
 export type { MicroBatch } from './engine/driver.js';
 export type { EventTimeStats } from './engine/batch.js';
 
@@ -10,10 +8,6 @@ export interface FileMeta {
   readonly name: string;
   readonly size: number;
   readonly mtimeMs: number;
-}
-
-export function fileMeta(s: FileStat): FileMeta {
-  return { path: s.path, name: s.name, size: s.size, mtimeMs: s.mtimeMs };
 }
 
 /** Anything that carries rows: a micro-batch, or an emission of a hand-made source. */
