@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch, RowOfBatch } from '../src/batch.js';
 import { Batch } from '../src/engine/batch.js';
-import { inputPlan, pipeline, requireColumns, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, requireColumns, stateSchema, withStep } from '../src/engine/compose.js';
 import { END_OF_TIME_MS, type MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, LogicalPlan, Pipeline, StepContext } from '../src/engine/plan.js';
 import type { StateStore } from '../src/engine/state-store.js';
@@ -186,7 +186,7 @@ export function dropDuplicates<K extends string>(...columns: K[]) {
     const evict = keyEt === undefined ? undefined : (value: number | null, wm: number) => value !== null && value <= wm;
     const process = dedupProcess(keys, et, stateValue, evict);
     return pipeline<MicroBatch<RowOfBatch<B>>>(
-      withStep(plan, { operator: OP, stateful: true, create: () => ({ process, shouldRunAnotherBatch: anotherBatchToEvict }) }),
+      withStep(plan, { operator: OP, stateful: true, stateSchema: stateSchema(plan, keys, []), create: () => ({ process, shouldRunAnotherBatch: anotherBatchToEvict }) }),
     );
   };
 }
@@ -241,7 +241,12 @@ export function dropDuplicatesWithinWatermark<K extends string>(...columns: K[])
     const evict = (expiresAt: number | null, wm: number): boolean => expiresAt !== null && wm >= expiresAt;
     const process = dedupProcess(keys, et, stateValue, evict);
     return pipeline<MicroBatch<RowOfBatch<B>>>(
-      withStep(plan, { operator: OP_WITHIN, stateful: true, create: () => ({ process, shouldRunAnotherBatch: anotherBatchToEvict }) }),
+      withStep(plan, {
+        operator: OP_WITHIN,
+        stateful: true,
+        stateSchema: stateSchema(plan, keys, [{ name: 'expiresAt', type: 'timestamp' }]),
+        create: () => ({ process, shouldRunAnotherBatch: anotherBatchToEvict }),
+      }),
     );
   };
 }

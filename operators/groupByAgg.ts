@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch, RowOfBatch } from '../src/batch.js';
-import { combinerFor, type AggregateFunction, type AnyCombiner } from '../src/agg/combiners.js';
+import { aggregateFields, combinerFor, type AggregateFunction, type AnyCombiner } from '../src/agg/combiners.js';
 import type { Aggregate } from '../src/agg/functions.js';
 import { Batch } from '../src/engine/batch.js';
-import { inputPlan, pipeline, requireColumns, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, requireColumns, stateSchema, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, LogicalPlan, OutputMode, Pipeline, StepContext } from '../src/engine/plan.js';
 import type { JsonValue } from '../src/engine/source.js';
@@ -189,6 +189,7 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
     {
       operator: op,
       stateful: true,
+      stateSchema: stateSchema(plan, columns, aggregateFields(aggs)),
       create: () => ({
         process,
         // Spark's StateStoreSaveExec: another batch is worth running in append and update mode once the watermark moved.

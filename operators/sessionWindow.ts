@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
-import type { AnyCombiner } from '../src/agg/combiners.js';
+import { aggregateFields, type AnyCombiner } from '../src/agg/combiners.js';
 import { Batch } from '../src/engine/batch.js';
-import { inputPlan, pipeline, withStep } from '../src/engine/compose.js';
+import { inputPlan, pipeline, stateSchema, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, LogicalPlan, Pipeline, StepContext } from '../src/engine/plan.js';
 import type { JsonValue } from '../src/engine/source.js';
@@ -48,7 +48,7 @@ export function sessionWindow<K extends string>(timeColumn: K, gap: DurationLike
   return <R extends { readonly [P in K]: number | null }>(source: Observable<RowBatch<R>>): Pipeline<MicroBatch<WithSession<R>>> => {
     const plan = inputPlan(OP, source);
     const columns = windowColumns(OP, plan, timeColumn, SESSION_COLUMN);
-    const step = windowColumnStep(OP, timeColumn, SESSION_COLUMN, () => (t, emit) => emit(Object.freeze({ start: t, end: t + gapMs })));
+    const step = windowColumnStep(OP, timeColumn, SESSION_COLUMN, `session gap ${gapMs} ms`, () => (t, emit) => emit(Object.freeze({ start: t, end: t + gapMs })));
     return pipeline<MicroBatch<WithSession<R>>>(withStep(plan, step, { columns: { ...columns, session: { column: SESSION_COLUMN, gapMs } } }));
   };
 }
@@ -208,6 +208,7 @@ export function sessionAggregationPlan(op: string, plan: LogicalPlan, columns: r
     {
       operator: op,
       stateful: true,
+      stateSchema: stateSchema(plan, columns, aggregateFields(aggs)),
       create: () => ({
         process,
         // Spark's SessionWindowStateStoreSaveExec: append mode emits and evicts when the watermark moved.

@@ -70,7 +70,7 @@ export function slidingWindow<K extends string>(timeColumn: K, size: DurationLik
   return <R extends { readonly [P in K]: number | null }>(source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Windowed<R>>> => {
     const plan = inputPlan(OP, source);
     const columns = windowColumns(OP, plan, timeColumn, 'window');
-    const step = windowColumnStep(OP, timeColumn, 'window', () => {
+    const step = windowColumnStep(OP, timeColumn, 'window', `sliding ${sizeMs} ms every ${slideMs} ms from ${startMs} ms`, () => {
       const cache = new WindowCache(sizeMs);
       return (t, emit) => {
         const last = tumblingWindowStart(t, slideMs, startMs);

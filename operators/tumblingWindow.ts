@@ -53,7 +53,7 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
   return <R extends { readonly [P in K]: number | null }>(source: Observable<RowBatch<R>>): Pipeline<MicroBatch<Windowed<R>>> => {
     const plan = inputPlan(OP, source);
     const columns = windowColumns(OP, plan, timeColumn, 'window');
-    const step = windowColumnStep(OP, timeColumn, 'window', () => {
+    const step = windowColumnStep(OP, timeColumn, 'window', `tumbling ${sizeMs} ms from ${startMs} ms`, () => {
       const cache = new WindowCache(sizeMs);
       return (t, emit) => emit(cache.get(tumblingWindowStart(t, sizeMs, startMs)));
     });

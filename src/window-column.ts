@@ -26,14 +26,16 @@ export function windowColumns(operator: string, plan: LogicalPlan, timeColumn: s
  * window `assign` gives for its time (Spark's `TimeWindowing` expands a row into its windows);
  * rows with a null time are dropped and counted (`nullEventTime`); event-time statistics come
  * from the rows, not their copies. `makeAssign` is called once per batch (for per-batch caches).
+ * `definition` says which windows (`tumbling 3600000 ms`), for the checkpoint's restart check.
  */
 export function windowColumnStep(
   operator: string,
   timeColumn: string,
   column: string,
+  definition: string,
   makeAssign: () => (t: number, emit: (window: Window) => void) => void,
 ): StepSpec {
-  return statelessStep(operator, (input, ctx) => {
+  const step = statelessStep(operator, (input, ctx) => {
     const assign = makeAssign();
     const adder = new ColumnAdder(column);
     return (input as Batch<Record<string, unknown>>).mapChunks((chunk) => {
@@ -58,4 +60,5 @@ export function windowColumnStep(
       return rows;
     });
   });
+  return { ...step, defines: { column, definition } };
 }

@@ -15,6 +15,7 @@
  * `count` of nothing is 0; `sum`, `avg`, `min`, `max` of nothing (or of nulls only) are null.
  */
 import type { JsonValue } from '../engine/source.js';
+import type { StateField } from '../engine/plan.js';
 import { StructuredRxError } from '../errors.js';
 import type { ColumnType } from '../schema.js';
 import { compareValues, groupKey, toNumber } from '../sql/values.js';
@@ -243,4 +244,9 @@ export function combinerFor(fn: AggregateFunction, inputType: ColumnType | 'unkn
     case 'approx_count_distinct':
       return approxCountDistinctCombiner(options.relativeSD) as AnyCombiner;
   }
+}
+
+/** The aggregates as state values: the function, its input and its result type (the output name may change on restart). */
+export function aggregateFields(aggs: readonly { readonly name: string; readonly column: string | undefined; readonly combiner: AnyCombiner }[]): StateField[] {
+  return aggs.map((a) => ({ name: a.name, type: `${a.combiner.name}(${a.column ?? '*'}) ${a.combiner.resultType ?? 'unknown'}` }));
 }

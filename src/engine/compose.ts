@@ -5,7 +5,7 @@ import type { ColumnType } from '../schema.js';
 import { MicroBatchExecution } from './driver.js';
 import { observableSourceSpec, type BatchLike } from './observable-source.js';
 import { outputModeError, resolveOutputMode } from './output-mode.js';
-import { Pipeline, foreignOperatorError, isDerivedFromPipeline, planOf, type LogicalPlan, type StepContext, type StepSpec } from './plan.js';
+import { Pipeline, foreignOperatorError, isDerivedFromPipeline, planOf, type LogicalPlan, type StateField, type StateSchema, type StepContext, type StepSpec } from './plan.js';
 import type { Batch } from './batch.js';
 import { READ_ALL } from './source.js';
 import { DEFAULT_TRIGGER } from './trigger.js';
@@ -72,6 +72,23 @@ export function withStep(plan: LogicalPlan, step: StepSpec, change: Partial<Logi
 export function checkPlan(plan: LogicalPlan): void {
   const err = outputModeError(plan, resolveOutputMode(plan));
   if (err !== undefined) throw err;
+}
+
+/**
+ * The state schema of a stateful step keyed by `keys` with `values` (see `StateSchema`): each key's
+ * type, a window key with the definition of the step that made it (so a restart with another
+ * window size is refused, where Spark's schema check would let it through).
+ */
+export function stateSchema(plan: LogicalPlan, keys: readonly string[], values: readonly StateField[]): StateSchema {
+  const types = plan.columns.types;
+  return {
+    keys: keys.map((name) => {
+      const type = types?.get(name) ?? 'unknown';
+      const def = type === 'window' ? [...plan.steps].reverse().find((s) => s.defines?.column === name)?.defines?.definition : undefined;
+      return { name, type: def === undefined ? type : `window(${def})` };
+    }),
+    values,
+  };
 }
 
 /** A stateless step: `process` maps each batch (usually lazily, chunk by chunk). */

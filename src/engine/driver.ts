@@ -3,7 +3,7 @@ import { AnalysisError } from '../errors.js';
 import { isoTime, type StateOperatorProgress, type StreamingQueryProgress } from '../progress.js';
 import { Batch, EventTimeStatsBuilder, type EventTimeStats } from './batch.js';
 import { outputModeError, resolveOutputMode } from './output-mode.js';
-import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StepContext, StepInstance } from './plan.js';
+import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StateField, StateSchema, StepContext, StepInstance } from './plan.js';
 import { READ_ALL, offsetsEqual, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
 import { StateStoreProvider, type StateStore } from './state-store.js';
 import { CheckpointDir, CheckpointError, SNAPSHOT_INTERVAL } from './checkpoint.js';
@@ -191,15 +191,14 @@ export class MicroBatchExecution {
    */
   private recover(cp: CheckpointDir): string | undefined {
     const operators = this.stateStores.map((p) => p.operatorName);
-    const meta = cp.readJson('metadata') as { id?: unknown; operators?: unknown } | null | undefined;
+    const schemas = this.plan.steps.filter((s) => s.stateful).map((s) => s.stateSchema ?? null);
+    const meta = cp.readJson('metadata') as { id?: unknown; operators?: unknown; stateSchemas?: unknown; outputMode?: unknown } | null | undefined;
     if (meta === undefined) {
-      cp.writeJson('metadata', { id: this.options.id, operators });
+      cp.writeJson('metadata', { id: this.options.id, operators, stateSchemas: schemas as unknown as JsonValue, outputMode: this.outputMode });
       return undefined;
     }
     if (meta === null || typeof meta.id !== 'string' || !Array.isArray(meta.operators)) throw new CheckpointError(cp.path('metadata'), 'has no query id or operators');
-    if (JSON.stringify(meta.operators) !== JSON.stringify(operators)) {
-      throw new CheckpointError(cp.dir, `was written by a query with the stateful operators [${meta.operators.join(', ')}], this one has [${operators.join(', ')}]`);
-    }
+    checkRestart(cp, meta.operators as unknown[], operators, meta.stateSchemas, schemas, meta.outputMode, this.outputMode);
     const commits = cp.numbers('commits');
     const offsets = cp.numbers('offsets');
     const lastCommit = commits[commits.length - 1] ?? -1;
@@ -803,6 +802,49 @@ export class MicroBatchExecution {
     } finally {
       this.pumping = false;
     }
+  }
+}
+
+/**
+ * Spark's rules for what a restart from a checkpoint may change (the programming guide's
+ * "Recovery Semantics after Changes in a Streaming Query"): not the stateful operators, and not
+ * the schema of their state (`StateSchemaCompatibilityChecker`: the key and value types, names
+ * free to change). Beyond Spark: a window's definition (its size, slide or gap) and an aggregate's
+ * function are part of the check, since Spark's would let the same types with other meanings
+ * through; and a stateful query's output mode may not change, since the sink already holds rows
+ * of the first mode's kind.
+ */
+function checkRestart(
+  cp: CheckpointDir,
+  wasOperators: readonly unknown[],
+  operators: readonly string[],
+  wasSchemas: unknown,
+  schemas: readonly (StateSchema | null)[],
+  wasMode: unknown,
+  mode: OutputMode,
+): void {
+  if (JSON.stringify(wasOperators) !== JSON.stringify(operators)) {
+    throw new CheckpointError(cp.dir, `was written by a query with the stateful operators [${wasOperators.join(', ')}], this one has [${operators.join(', ')}]`);
+  }
+  if (Array.isArray(wasSchemas)) {
+    schemas.forEach((schema, i) => {
+      const was = wasSchemas[i] as StateSchema | null | undefined;
+      if (schema === null || was === null || was === undefined) return;
+      for (const part of ['keys', 'values'] as const) {
+        const types = (fields: readonly StateField[]): string => fields.map((f) => f.type).join(', ');
+        if (types(was[part]) === types(schema[part])) continue;
+        const show = (fields: readonly StateField[]): string => fields.map((f) => `${f.name} ${f.type}`).join(', ');
+        throw new CheckpointError(
+          cp.dir,
+          `the state of ${operators[i] ?? 'operator'} (operator ${i}) has other ${part === 'keys' ? 'grouping keys' : 'values (aggregates)'} than the checkpoint's: ` +
+            `provided [${show(schema[part])}], existing [${show(was[part])}]. Spark refuses this too (Provided schema doesn't match to the schema for existing state); ` +
+            'start the changed query with a new checkpoint location',
+        );
+      }
+    });
+  }
+  if (operators.length > 0 && typeof wasMode === 'string' && wasMode !== mode) {
+    throw new CheckpointError(cp.dir, `was written in ${wasMode} output mode, this query runs in ${mode} mode; a stateful query keeps its output mode (start the changed query with a new checkpoint location)`);
   }
 }
 

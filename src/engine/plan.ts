@@ -74,10 +74,30 @@ export interface StepInstance {
   shouldRunAnotherBatch?(newWatermarkMs: number, lastWatermarkMs: number | undefined, outputMode: OutputMode): boolean;
 }
 
+/** One column of a stateful step's state: its name (free to change on restart, as Spark's) and its type. */
+export interface StateField {
+  readonly name: string;
+  /** The type, with what defines its values where that matters: a window column's `window(tumbling 3600000 ms)`, an aggregate's `count(*) bigint`. */
+  readonly type: string;
+}
+
+/**
+ * What a stateful step keeps per key (Spark's key and value schemas of a state store, checked on
+ * restart by its `StateSchemaCompatibilityChecker`): a restart whose types differ is refused.
+ */
+export interface StateSchema {
+  readonly keys: readonly StateField[];
+  readonly values: readonly StateField[];
+}
+
 /** A per-batch step of the plan: stateless, or stateful with a state store the driver owns. */
 export interface StepSpec {
   readonly operator: string;
   readonly stateful: boolean;
+  /** Stateful steps: what their state holds, for the checkpoint's restart check. */
+  readonly stateSchema?: StateSchema;
+  /** A step that adds a derived column (a window): the column and how its values are defined. */
+  readonly defines?: { readonly column: string; readonly definition: string };
   /** Makes this step's instance for one run. */
   create(): StepInstance;
 }

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import {
   CheckpointError,
   Catalog,
+  agg,
   foreachBatch,
+  groupByAgg,
   groupCount,
   readJsonFiles,
   startQuery,
@@ -202,6 +204,65 @@ describe('a checkpoint that cannot be used', () => {
     writeFileSync(join(other, 'offsets', '5'), JSON.stringify({ formatVersion: 1, value: {} }));
     expect(() => countsQuery(input, catalog, other)).toThrow(/gap/);
     expect(existsSync(join(other, 'metadata'))).toBe(true);
+  });
+});
+
+describe('a restart that changed the query', () => {
+  /** Runs `make(cp)` once on a fresh checkpoint, then returns a function that starts another query on it. */
+  async function checkpointOf(query: (cp: string) => ReturnType<typeof startQuery>): Promise<string> {
+    const cp = join(tempDir(), 'cp');
+    const q = query(cp);
+    await q.processAllAvailable();
+    await q.stop();
+    return cp;
+  }
+  const windowed = (input: string, cp: string, size: string, opts: { by?: 'action' | 'time'; mode?: 'complete' | 'update'; agg?: 'count' | 'max' } = {}) =>
+    startQuery(
+      readJsonFiles(input, { schema: 'time TIMESTAMP, action STRING, n LONG' }).pipe(
+        withWatermark('time', '1 hour'),
+        tumblingWindow('time', size),
+        opts.agg === 'max' ? groupByAgg(['window', 'action'], agg.max('n')) : groupByAgg(['window', opts.by ?? 'action'], agg.count('*')),
+        toMemoryTable('w', { catalog: new Catalog(), outputMode: opts.mode ?? 'complete' }),
+      ),
+      { checkpointLocation: cp },
+    );
+
+  it("is refused with a CheckpointError when the state's keys, aggregates, window or output mode changed (Spark's rules, and beyond)", async () => {
+    const input = tempDir();
+    writeFile(input, 0, [[1, 'Open']]);
+    const cp = await checkpointOf((c) => windowed(input, c, '1 hour'));
+    // The same query resumes.
+    const same = windowed(input, cp, '1 hour');
+    await same.stop();
+    // Another grouping key type (a timestamp for a string): Spark's state schema check.
+    expect(() => windowed(input, cp, '1 hour', { by: 'time' })).toThrow(CheckpointError);
+    expect(() => windowed(input, cp, '1 hour', { by: 'time' })).toThrow(/other grouping keys than the checkpoint's: provided \[window window\(tumbling 3600000 ms from 0 ms\), time timestamp\], existing \[window window\(tumbling 3600000 ms from 0 ms\), action string\]/);
+    // Another window size: the same types, so Spark would resume; refused here.
+    expect(() => windowed(input, cp, '30 minutes')).toThrow(/other grouping keys .*tumbling 1800000 ms/);
+    // Another aggregate.
+    expect(() => windowed(input, cp, '1 hour', { agg: 'max' })).toThrow(/other values \(aggregates\) than the checkpoint's: provided \[max\(n\) max\(n\) long\], existing \[count\(1\) count\(\*\) long\]/);
+    // Another output mode.
+    expect(() => windowed(input, cp, '1 hour', { mode: 'update' })).toThrow(/was written in complete output mode, this query runs in update mode/);
+  });
+
+  it('resumes when only names changed, as Spark allows (the state is positional)', async () => {
+    const input = tempDir();
+    writeFile(input, 0, [[1, 'Open'], [2, 'Open']]);
+    const cp = join(tempDir(), 'cp');
+    const run = (alias: string, catalog: Catalog) =>
+      startQuery(
+        readJsonFiles(input, { schema }).pipe(throttleFiles(1), groupByAgg(['action'], agg.count('*').as(alias)), toMemoryTable('c', { catalog, outputMode: 'complete' })),
+        { checkpointLocation: cp },
+      );
+    const first = run('n', new Catalog());
+    await first.processAllAvailable();
+    await first.stop();
+    writeFile(input, 1, [[3, 'Open']]);
+    const catalog = new Catalog();
+    const second = run('events', catalog);
+    await second.processAllAvailable();
+    await second.stop();
+    expect(catalog.table('c')?.rows).toEqual([{ action: 'Open', events: 3 }]);
   });
 });
 
