@@ -1,7 +1,8 @@
 // The published marble-testing kit (structured-rx/testing) tested on its own.
 import { map } from 'rxjs';
-import { readJsonFiles, throttleFiles, type FileStat, type MicroBatch, type StreamFileSystem } from '../src/index.js';
-import { arriveAt, createTestScheduler, fileName, recordCalls, summarizeBatch, summarizeBatches, virtualDirectory } from '../src/testing/index.js';
+import type { TestScheduler } from 'rxjs/testing';
+import { Catalog, readJsonFiles, startQuery, throttleFiles, toMemoryTable, type FileStat, type MicroBatch, type StreamFileSystem } from '../src/index.js';
+import { arriveAt, createTestScheduler, fileName, recordCalls, summarizeBatch, summarizeBatches, virtualDirectory, type VirtualFileSystem } from '../src/testing/index.js';
 
 /** Lists synchronously: the virtual file system answers at once without readDelayMs. */
 function listNow(fs: StreamFileSystem, dir: string): readonly FileStat[] {
@@ -149,5 +150,37 @@ describe('recordCalls', () => {
       { op: 'read', path: '/in/file-0.json', frame: 7 },
     ]);
     expect(texts).toEqual(['x']);
+  });
+});
+
+describe('awaitTermination in virtual time', () => {
+  const query = (fs: VirtualFileSystem, scheduler: TestScheduler, watch: boolean) =>
+    startQuery(readJsonFiles('/in', { schema: 'action STRING', fileSystem: fs, scheduler, watch }).pipe(toMemoryTable('t', { catalog: new Catalog() })));
+
+  /** awaitTermination(1500) on a streaming query stopped at `stopAt`, as settled once the run is over and one microtask later. */
+  async function waitWithTimeout(stopAt: number): Promise<boolean | undefined> {
+    const scheduler = createTestScheduler();
+    let ended: boolean | undefined;
+    scheduler.run(() => {
+      const q = query(virtualDirectory('/in', [[{ action: 'Open' }]]), scheduler, true);
+      void q.awaitTermination(1500).then((e) => (ended = e));
+      scheduler.schedule(() => void q.stop(), stopAt);
+    });
+    await Promise.resolve();
+    return ended;
+  }
+
+  it('times out on the query’s clock: the timeout is frame 1500, and no real time passes', async () => {
+    expect(await waitWithTimeout(1499)).toBe(true); // stopped before the timeout
+    expect(await waitWithTimeout(1501)).toBe(false); // the virtual timeout came first (a real 1.5 s timer would not have fired yet)
+  });
+
+  it('resolves true when a finite query ends before the timeout', async () => {
+    const scheduler = createTestScheduler();
+    let result: Promise<boolean> | undefined;
+    scheduler.run(() => {
+      result = query(virtualDirectory('/in', [[{ action: 'Open' }]]), scheduler, false).awaitTermination(60_000);
+    });
+    await expect(result).resolves.toBe(true);
   });
 });

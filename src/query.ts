@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { Observable, ReplaySubject, Subject, type Subscription } from 'rxjs';
 import { MicroBatchExecution, type CheckpointState, type StreamingQueryStatus } from './engine/driver.js';
 import { isDerivedFromPipeline, planOf, type LateRowsEvent } from './engine/plan.js';
 import { AnalysisError, StructuredRxError } from './errors.js';
@@ -180,14 +180,15 @@ export class StreamingQuery {
    */
   awaitTermination(timeoutMs?: number): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      // The timeout runs on the query's clock, as its triggers do: virtual under a TestScheduler.
+      let timer: Subscription | undefined;
       const sub = this.terminated$.subscribe(() => {
-        if (timer !== undefined) clearTimeout(timer);
+        timer?.unsubscribe();
         if (this.error !== null) reject(this.error);
         else resolve(true);
       });
       if (timeoutMs !== undefined && this.active) {
-        timer = setTimeout(() => {
+        timer = this.driver.scheduler.schedule(() => {
           sub.unsubscribe();
           resolve(false);
         }, timeoutMs);
