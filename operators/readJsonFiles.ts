@@ -59,6 +59,8 @@ export class SeenFileLog {
   private readonly seen = new Map<string, number>();
   private latestMtime = -Infinity;
   private purgedBefore = -Infinity;
+  /** Entries before this are in the checkpoint already (see `increment`). */
+  private checkpointed = 0;
 
   constructor(private readonly maxAgeMs = Infinity) {}
 
@@ -109,6 +111,39 @@ export class SeenFileLog {
     return [...this.seen.keys()];
   }
 
+  /**
+   * What was added since the last call (or since the log was restored), for the checkpoint's
+   * per-batch increment: the new entries from position `from`, and the purge threshold.
+   */
+  increment(): JsonValue {
+    const from = this.checkpointed;
+    const entries: JsonValue[] = [];
+    for (let i = from; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      entries.push(e === undefined ? null : [e.path, e.name, e.size, e.mtimeMs]); // null: committed already (positions are kept)
+    }
+    this.checkpointed = this.entries.length;
+    return { from, entries, purgedBefore: Number.isFinite(this.purgedBefore) ? this.purgedBefore : null };
+  }
+
+  /** Applies an `increment()` in order (after `fromJSON`, or to an empty log). */
+  applyIncrement(json: JsonValue): void {
+    const o = json as { from?: unknown; entries?: unknown; purgedBefore?: unknown } | null;
+    if (o === null || typeof o !== 'object' || typeof o.from !== 'number' || !Array.isArray(o.entries)) {
+      throw new StructuredRxError('a file source log increment in the checkpoint is not one this source wrote');
+    }
+    if (o.from !== this.entries.length) throw new StructuredRxError(`a file source log increment starts at entry ${o.from}, the log has ${this.entries.length}: the checkpoint's source log has a gap`);
+    for (const e of o.entries as ([string, string, number, number] | null)[]) {
+      if (e === null) this.entries.push(undefined);
+      else this.add({ path: e[0], name: e[1], size: e[2], mtimeMs: e[3], isFile: true });
+    }
+    if (typeof o.purgedBefore === 'number' && o.purgedBefore > this.purgedBefore) {
+      this.purgedBefore = o.purgedBefore;
+      for (const [path, mtime] of this.seen) if (mtime < this.purgedBefore) this.seen.delete(path);
+    }
+    this.checkpointed = this.entries.length;
+  }
+
   /** The log as JSON, for a checkpoint: the entries not yet forgotten (with their positions) and every path seen. */
   toJSON(): JsonValue {
     const entries: JsonValue[] = [];
@@ -136,6 +171,7 @@ export class SeenFileLog {
     for (const [path, mtime] of o.seen as [string, number][]) log.seen.set(path, mtime);
     log.latestMtime = typeof o.latestMtime === 'number' ? o.latestMtime : -Infinity;
     log.purgedBefore = typeof o.purgedBefore === 'number' ? o.purgedBefore : -Infinity;
+    log.checkpointed = o.size;
     return log;
   }
 }
@@ -313,6 +349,19 @@ class JsonFileSource<R> implements Source<R> {
       throw new StructuredRxError(`${this.description}: the checkpoint's source log is not one this source wrote`);
     }
     this.log = SeenFileLog.fromJSON(o.log as JsonValue, this.c.maxFileAgeMs);
+    this.listings = o.listings;
+  }
+
+  checkpointIncrement(): JsonValue {
+    return { listings: this.listings, log: this.log.increment() };
+  }
+
+  restoreIncrement(increment: JsonValue): void {
+    const o = increment as { listings?: unknown; log?: unknown } | null;
+    if (o === null || typeof o !== 'object' || typeof o.listings !== 'number' || o.log === undefined) {
+      throw new StructuredRxError(`${this.description}: the checkpoint's source log increment is not one this source wrote`);
+    }
+    this.log.applyIncrement(o.log as JsonValue);
     this.listings = o.listings;
   }
 

@@ -11,6 +11,9 @@ import { CheckpointDir, CheckpointError, SNAPSHOT_INTERVAL } from './checkpoint.
 /** How many batches the offset and commit logs (and the state stores' deltas) keep, as Spark's `spark.sql.streaming.minBatchesToRetain`. */
 export const BATCHES_TO_RETAIN = 100;
 
+/** Every this many batches, an incremental source log is written whole (Spark's `spark.sql.streaming.fileSource.log.compactInterval`, 10). */
+export const SOURCE_LOG_COMPACT_INTERVAL = 10;
+
 /** The end of event time: the watermark after a finite source's last row (every window is then final). */
 export const END_OF_TIME_MS = 8.64e15;
 
@@ -221,24 +224,30 @@ export class MicroBatchExecution {
       this.commitLog.set(lastCommit, { batchId: lastCommit, nextWatermarkMs: commit.nextWatermarkMs });
     }
     if (lastPlanned >= 0) {
-      const log = cp.readJson(`sources/0/${lastPlanned}`);
-      if (log === undefined) throw new CheckpointError(cp.dir, `lacks the source log of batch ${lastPlanned}`);
-      if (this.source.restore === undefined) throw new CheckpointError(cp.dir, `the source ${this.source.description} cannot be restored from a checkpoint (it cannot replay its input)`);
-      this.source.restore(log);
+      restoreSourceLog(cp, this.source, lastPlanned);
     }
     for (const provider of this.stateStores) restoreStateStore(cp, provider, lastCommit + 1);
     if (lastPlanned === lastCommit + 1) this.replay = cp.readJson(`offsets/${lastPlanned}`) as unknown as OffsetLogEntry;
     return meta.id;
   }
 
-  /** Writes a batch's write-ahead record and the source's log, before the batch runs. */
+  /**
+   * Writes a batch's write-ahead record and the source's log, before the batch runs. A source that
+   * keeps its log incrementally writes, as Spark's `CompactibleFileStreamLog`, only what the batch
+   * added (`sources/0/<id>`), and every SOURCE_LOG_COMPACT_INTERVAL-th batch the whole log
+   * (`sources/0/<id>.compact`), so that each batch writes little and the directory stays small.
+   */
   private writeAhead(entry: OffsetLogEntry): void {
     const cp = this.checkpointDir;
     if (cp === undefined) return;
     // The source's log first, then the offsets (Spark's order): a crash between the two leaves a
     // source log no offset entry names, which is harmless (overwritten when the batch is planned again).
-    cp.writeJson(`sources/0/${entry.batchId}`, this.source.checkpoint());
-    cp.writeJson(`offsets/${entry.batchId}`, entry as unknown as JsonValue);
+    const id = entry.batchId;
+    const increment = this.source.checkpointIncrement?.();
+    if (increment === undefined) cp.writeJson(`sources/0/${id}`, this.source.checkpoint());
+    else if ((id + 1) % SOURCE_LOG_COMPACT_INTERVAL === 0) cp.writeJson(`sources/0/${id}.compact`, this.source.checkpoint());
+    else cp.writeJson(`sources/0/${id}`, { increment });
+    cp.writeJson(`offsets/${id}`, entry as unknown as JsonValue);
   }
 
   /** Writes the batch's commit and the state stores' new versions, then drops old files. */
@@ -256,7 +265,7 @@ export class MicroBatchExecution {
       cp.remove(`offsets/${old}`);
       cp.remove(`commits/${old}`);
     }
-    if (batchId >= 2) cp.remove(`sources/0/${batchId - 2}`);
+    dropOldSourceLogs(cp, batchId);
   }
 
   /** The watermark the next batch runs with, epoch ms. */
@@ -369,7 +378,7 @@ export class MicroBatchExecution {
       this.replay = undefined;
       this.triggers++;
       this.dataAvailable = replay.isDataBatch;
-      this.runBatch(replay.timestampMs, 0, replay.isDataBatch ? replay.endOffset : null, replay.watermarkMs);
+      this.runBatch(replay.timestampMs, 0, replay.isDataBatch ? replay.endOffset : null, replay.watermarkMs, true);
       return;
     }
     const seq = ++this.checkSeq;
@@ -448,14 +457,14 @@ export class MicroBatchExecution {
 
   // ---- one batch ----------------------------------------------------------------------------
 
-  private runBatch(triggerStart: number, latestMs: number, end: Offset | null, watermarkMs: number): void {
+  private runBatch(triggerStart: number, latestMs: number, end: Offset | null, watermarkMs: number, replayed = false): void {
     const batchId = this.nextBatchId;
     const start = this.committed;
     const isData = end !== null;
     // The write-ahead record: what this batch reads and with which watermark, before it runs.
     const entry: OffsetLogEntry = { batchId, startOffset: start, endOffset: isData ? end : start, watermarkMs, timestampMs: triggerStart, isDataBatch: isData };
     this.offsetLog.set(batchId, entry);
-    this.writeAhead(entry);
+    if (!replayed) this.writeAhead(entry); // a replayed batch's records are in the checkpoint already
     if (!isData) {
       this.execute(batchId, triggerStart, latestMs, 0, start, start, watermarkMs, { rows: Batch.empty(), malformedRows: () => 0, inputs: [] }, false);
       return;
@@ -846,6 +855,42 @@ function checkRestart(
   if (operators.length > 0 && typeof wasMode === 'string' && wasMode !== mode) {
     throw new CheckpointError(cp.dir, `was written in ${wasMode} output mode, this query runs in ${mode} mode; a stateful query keeps its output mode (start the changed query with a new checkpoint location)`);
   }
+}
+
+/**
+ * Restores the source's log as of batch `lastPlanned`: the latest compact file at or before it and
+ * the increments after it, or a whole log written for that batch (a source without increments).
+ */
+function restoreSourceLog(cp: CheckpointDir, source: Source<unknown>, lastPlanned: number): void {
+  const dir = 'sources/0';
+  if (source.restore === undefined) throw new CheckpointError(cp.dir, `the source ${source.description} cannot be restored from a checkpoint (it cannot replay its input)`);
+  const base = cp.numbers(dir, '.compact').filter((id) => id <= lastPlanned).at(-1);
+  const last = base === lastPlanned ? undefined : cp.readJson(`${dir}/${lastPlanned}`);
+  if (base !== lastPlanned && last === undefined) throw new CheckpointError(cp.dir, `lacks the source log of batch ${lastPlanned}`);
+  if (last !== undefined && !isIncrement(last)) {
+    source.restore(last);
+    return;
+  }
+  if (base !== undefined) source.restore(cp.readJson(`${dir}/${base}.compact`) as JsonValue);
+  for (let id = (base ?? -1) + 1; id <= lastPlanned; id++) {
+    const file = cp.readJson(`${dir}/${id}`);
+    if (file === undefined || !isIncrement(file)) throw new CheckpointError(cp.path(dir), `lacks the source log increment of batch ${id} (a gap in the source log)`);
+    if (source.restoreIncrement === undefined) throw new CheckpointError(cp.path(dir), `holds increments, which the source ${source.description} cannot read`);
+    source.restoreIncrement(file.increment);
+  }
+}
+
+function isIncrement(value: JsonValue): value is { increment: JsonValue } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && 'increment' in value;
+}
+
+/** After batch `batchId` committed: the source log files before its latest compact file (or, without compaction, before the batch before it) are no longer needed. */
+function dropOldSourceLogs(cp: CheckpointDir, batchId: number): void {
+  const dir = 'sources/0';
+  const base = cp.numbers(dir, '.compact').filter((id) => id <= batchId).at(-1);
+  const keepFrom = base ?? batchId - 1;
+  for (const id of cp.numbers(dir)) if (id < keepFrom) cp.remove(`${dir}/${id}`);
+  for (const id of cp.numbers(dir, '.compact')) if (id < keepFrom) cp.remove(`${dir}/${id}.compact`);
 }
 
 /** Writes a provider's latest version: a delta, and a full snapshot every SNAPSHOT_INTERVAL versions; drops files no restore needs. */

@@ -69,6 +69,15 @@ export interface Source<R> {
    * A source that cannot replay leaves it out.
    */
   restore?(log: JsonValue): void;
+  /**
+   * For a log that grows with the input (the file source's): what was added since the last call
+   * (or since `restore`), so that a batch's checkpoint holds only its own part and `checkpoint()`
+   * is written whole only every few batches (Spark's `CompactibleFileStreamLog`). A source
+   * without it has `checkpoint()` written at every batch.
+   */
+  checkpointIncrement?(): JsonValue;
+  /** Applies, in order after `restore` (or to a new source), the increments `checkpointIncrement` gave. */
+  restoreIncrement?(increment: JsonValue): void;
   /** Releases what the source holds (watchers, connections). */
   stop(): void;
 }

@@ -177,6 +177,63 @@ describe('a query restarted on its checkpoint', () => {
   });
 });
 
+describe("the checkpoint's source log", () => {
+  const read = (file: string): { value: { increment?: { log: { from: number; entries: unknown[] } }; log?: { seen: unknown[] } } } =>
+    JSON.parse(readFileSync(file, 'utf8')) as { value: { increment?: { log: { from: number; entries: unknown[] } }; log?: { seen: unknown[] } } };
+
+  it('holds per batch only the files it added, the whole log every 10th batch, and nothing older than the last whole log', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    for (let i = 0; i < 23; i++) writeFile(input, i, [[i, 'Open']]);
+    const first = countsQuery(input, new Catalog(), cp);
+    await first.processAllAvailable();
+    await first.stop();
+    const files = readdirSync(join(cp, 'sources', '0')).sort();
+    expect(files.filter((f) => !f.startsWith('.')).sort()).toEqual(['19.compact', '20', '21', '22']);
+    // Batch 20's increment: the log's entries from position 20 on (the first listing took all 23 files).
+    expect(read(join(cp, 'sources', '0', '20')).value.increment?.log.from).toBe(23);
+    expect(read(join(cp, 'sources', '0', '19.compact')).value.log?.seen).toHaveLength(23);
+    // A restart between two whole logs: the compact file, then the increments after it.
+    writeFile(input, 23, [[23, 'Open']]);
+    writeFile(input, 24, [[24, 'Close']]);
+    const catalog = new Catalog();
+    const second = countsQuery(input, catalog, cp);
+    await second.processAllAvailable();
+    await second.stop();
+    expect(catalog.table('counts')?.rows).toEqual([
+      { action: 'Open', count: 24 },
+      { action: 'Close', count: 1 },
+    ]);
+    // The new run's one listing found both new files: batch 23's increment has both, batch 24's none.
+    const entry = (n: number) => [join(input, `file-${n}.json`), `file-${n}.json`, expect.any(Number), (1000 + n) * 1000];
+    expect(read(join(cp, 'sources', '0', '23')).value.increment?.log).toEqual({ from: 23, entries: [entry(23), entry(24)], purgedBefore: 1024_000 - 7 * 24 * 3600_000 });
+    expect(read(join(cp, 'sources', '0', '24')).value.increment?.log).toEqual({ from: 25, entries: [], purgedBefore: 1024_000 - 7 * 24 * 3600_000 });
+  });
+
+  it('is refused with a CheckpointError when an increment is missing', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    for (let i = 0; i < 13; i++) writeFile(input, i, [[i, 'Open']]);
+    const first = countsQuery(input, new Catalog(), cp);
+    await first.processAllAvailable();
+    await first.stop();
+    rmSync(join(cp, 'sources', '0', '11'));
+    expect(() => countsQuery(input, new Catalog(), cp)).toThrow(/sources\/0: lacks the source log increment of batch 11/);
+  });
+
+  it('forgets paths older than maxFileAge in its whole log, so it stays bounded', async () => {
+    const input = tempDir();
+    const cp = join(tempDir(), 'cp');
+    const run = () => startQuery(readJsonFiles(input, { schema, maxFileAge: '5 seconds' }).pipe(throttleFiles(1), foreachBatch(() => undefined)), { checkpointLocation: cp });
+    for (let i = 0; i < 20; i++) writeFile(input, i, [[i, 'Open']]);
+    const q = run();
+    await q.processAllAvailable();
+    await q.stop();
+    // The files are 1 s apart: the newest (19) keeps the paths of 14..19 (mtime >= 19 - 5).
+    expect(read(join(cp, 'sources', '0', '19.compact')).value.log?.seen).toHaveLength(6);
+  });
+});
+
 describe('a checkpoint that cannot be used', () => {
   it('is refused with a CheckpointError naming the file: torn, newer format, another query’s operators, a gap', async () => {
     const input = tempDir();
@@ -216,16 +273,17 @@ describe('a restart that changed the query', () => {
     await q.stop();
     return cp;
   }
-  const windowed = (input: string, cp: string, size: string, opts: { by?: 'action' | 'time'; mode?: 'complete' | 'update'; agg?: 'count' | 'max' } = {}) =>
-    startQuery(
-      readJsonFiles(input, { schema: 'time TIMESTAMP, action STRING, n LONG' }).pipe(
-        withWatermark('time', '1 hour'),
-        tumblingWindow('time', size),
-        opts.agg === 'max' ? groupByAgg(['window', 'action'], agg.max('n')) : groupByAgg(['window', opts.by ?? 'action'], agg.count('*')),
-        toMemoryTable('w', { catalog: new Catalog(), outputMode: opts.mode ?? 'complete' }),
-      ),
-      { checkpointLocation: cp },
-    );
+  const windowed = (input: string, cp: string, size: string, opts: { by?: 'action' | 'time'; mode?: 'complete' | 'update'; agg?: 'count' | 'max' } = {}) => {
+    const windows = readJsonFiles(input, { schema: 'time TIMESTAMP, action STRING, n LONG' }).pipe(withWatermark('time', '1 hour'), tumblingWindow('time', size));
+    const sink = () => toMemoryTable('w', { catalog: new Catalog(), outputMode: opts.mode ?? 'complete' });
+    const query =
+      opts.agg === 'max'
+        ? windows.pipe(groupByAgg(['window', 'action'], agg.max('n')), sink())
+        : opts.by === 'time'
+          ? windows.pipe(groupByAgg(['window', 'time'], agg.count('*')), sink())
+          : windows.pipe(groupByAgg(['window', 'action'], agg.count('*')), sink());
+    return startQuery(query, { checkpointLocation: cp });
+  };
 
   it("is refused with a CheckpointError when the state's keys, aggregates, window or output mode changed (Spark's rules, and beyond)", async () => {
     const input = tempDir();
