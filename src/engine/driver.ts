@@ -1,10 +1,10 @@
 import { asyncScheduler, isObservable, from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AnalysisError } from '../errors.js';
-import { isoTime, type StateOperatorProgress, type StreamingQueryProgress } from '../progress.js';
+import { isoTime, type FileProgress, type StateOperatorProgress, type StreamingQueryProgress } from '../progress.js';
 import { Batch, EventTimeStatsBuilder, type EventTimeStats } from './batch.js';
 import { outputModeError, resolveOutputMode } from './output-mode.js';
 import type { LateRow, LateRowsEvent, LogicalPlan, OutputMode, SinkWriter, StateField, StateSchema, StepContext, StepInstance } from './plan.js';
-import { READ_ALL, offsetsEqual, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
+import { READ_ALL, offsetsEqual, type BadRecord, type JsonValue, type Offset, type Source, type SourceBatch } from './source.js';
 import { StateStoreProvider, type StateStore } from './state-store.js';
 import { CheckpointDir, CheckpointError, SNAPSHOT_INTERVAL } from './checkpoint.js';
 
@@ -52,6 +52,8 @@ export interface MicroBatch<R> {
   readonly timestampMs: number;
   /** What the batch read, as the source names it (file names for the file source). */
   readonly inputs: readonly string[];
+  /** The file source: each file's lines and what became of them (as in progress). */
+  readonly files?: readonly FileProgress[];
   readonly eventTime?: EventTimeStats;
   readonly droppedRows: Readonly<Record<string, number>>;
 }
@@ -77,6 +79,8 @@ export interface DriverOptions {
 export interface DriverListener {
   batch?(output: MicroBatch<unknown>, progress: StreamingQueryProgress): void;
   lateRows?(event: LateRowsEvent): void;
+  /** The source found bad input (a malformed line, a corrupt file, ...). */
+  badRecord?(record: BadRecord): void;
   /** The query ended: completed (no error) or failed. */
   terminated(error: unknown): void;
 }
@@ -98,6 +102,8 @@ interface Observations {
   readonly maxEventTime: (number | undefined)[];
   readonly dropped: Map<string, number>;
   readonly late: { rows: LateRow[]; droppedByWatermark: number }[];
+  /** The batch's input, told of rows steps drop (counted per file). */
+  readonly input: SourceBatch<unknown>;
 }
 
 /**
@@ -161,7 +167,7 @@ export class MicroBatchExecution {
     const err = outputModeError(plan, this.outputMode);
     if (err !== undefined) throw err;
     this.scheduler = plan.scheduler ?? asyncScheduler;
-    this.source = plan.source.create();
+    this.source = plan.source.create({ badRecord: (record) => this.listener.badRecord?.(record) });
     this.steps = plan.steps.map((s) => s.create());
     plan.steps.forEach((s) => {
       if (!s.stateful) {
@@ -265,7 +271,7 @@ export class MicroBatchExecution {
       cp.remove(`offsets/${old}`);
       cp.remove(`commits/${old}`);
     }
-    dropOldSourceLogs(cp, batchId);
+    dropOldSourceLogs(cp, batchId, this.source.checkpointIncrement !== undefined);
   }
 
   /** The watermark the next batch runs with, epoch ms. */
@@ -492,7 +498,7 @@ export class MicroBatchExecution {
     isData: boolean,
   ): void {
     const addStart = this.scheduler.now();
-    const obs: Observations = { eventTime: undefined, eventTimeStep: -1, maxEventTime: this.plan.watermarks.map(() => undefined), dropped: new Map(), late: [] };
+    const obs: Observations = { eventTime: undefined, eventTimeStep: -1, maxEventTime: this.plan.watermarks.map(() => undefined), dropped: new Map(), late: [], input };
     const stores: (StateStore<unknown> | undefined)[] = this.stepStore.map((p) => p?.load(batchId));
     let out: Batch<unknown>;
     try {
@@ -578,6 +584,7 @@ export class MicroBatchExecution {
       },
       reportDropped: (reason, count) => {
         if (count > 0) obs.dropped.set(reason, (obs.dropped.get(reason) ?? 0) + count);
+        if (count > 0) obs.input.rowsDropped?.(reason, count);
       },
       reportLate: (rows, droppedByWatermark) => {
         for (const r of rows) lateSlot.rows.push(r);
@@ -642,6 +649,7 @@ export class MicroBatchExecution {
     const processedSec = Math.max(1, now - triggerStart) / 1000;
     const inputRate = inputSec > 0 && Number.isFinite(inputSec) ? numInputRows / inputSec : 0;
     const et = obs.eventTime?.build();
+    const files = input.files?.();
     const dropped: Record<string, number> = {};
     for (const [k, v] of obs.dropped) dropped[k] = v;
     const eventTime: { min?: string; max?: string; avg?: string; watermark?: string } = {};
@@ -673,6 +681,8 @@ export class MicroBatchExecution {
           inputRowsPerSecond: inputRate,
           processedRowsPerSecond: numInputRows / processedSec,
           inputs: input.inputs,
+          ...(files === undefined ? {} : { files }),
+          ...(input.changedFiles === undefined ? {} : { changedFiles: input.changedFiles }),
         },
       ],
       sink: { description: this.plan.sink?.description ?? 'subscriber', numOutputRows: rows.length },
@@ -688,6 +698,7 @@ export class MicroBatchExecution {
       watermarkMs,
       timestampMs: triggerStart,
       inputs: input.inputs,
+      ...(files === undefined ? {} : { files }),
       ...(et === undefined ? {} : { eventTime: et }),
       droppedRows: dropped,
     };
@@ -884,11 +895,15 @@ function isIncrement(value: JsonValue): value is { increment: JsonValue } {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && 'increment' in value;
 }
 
-/** After batch `batchId` committed: the source log files before its latest compact file (or, without compaction, before the batch before it) are no longer needed. */
-function dropOldSourceLogs(cp: CheckpointDir, batchId: number): void {
+/**
+ * After batch `batchId` committed: the source log files before its latest compact file are no
+ * longer needed (all increments are, before the first compact file); a source that writes its
+ * whole log each batch needs only the last two.
+ */
+function dropOldSourceLogs(cp: CheckpointDir, batchId: number, incremental: boolean): void {
   const dir = 'sources/0';
   const base = cp.numbers(dir, '.compact').filter((id) => id <= batchId).at(-1);
-  const keepFrom = base ?? batchId - 1;
+  const keepFrom = incremental ? (base ?? 0) : batchId - 1;
   for (const id of cp.numbers(dir)) if (id < keepFrom) cp.remove(`${dir}/${id}`);
   for (const id of cp.numbers(dir, '.compact')) if (id < keepFrom) cp.remove(`${dir}/${id}.compact`);
 }

@@ -210,13 +210,31 @@ describe("the checkpoint's source log", () => {
     expect(read(join(cp, 'sources', '0', '24')).value.increment?.log).toEqual({ from: 25, entries: [], purgedBefore: 1024_000 - 7 * 24 * 3600_000 });
   });
 
-  it('is refused with a CheckpointError when an increment is missing', async () => {
+  it('keeps every increment before the first whole log, and is refused with a CheckpointError when an increment is missing', async () => {
     const input = tempDir();
     const cp = join(tempDir(), 'cp');
     for (let i = 0; i < 13; i++) writeFile(input, i, [[i, 'Open']]);
     const first = countsQuery(input, new Catalog(), cp);
     await first.processAllAvailable();
     await first.stop();
+    // Before the first whole log, every increment is kept: a restart at batch 3 reads 0..2.
+    const early = join(tempDir(), 'cp');
+    const short = tempDir();
+    for (let i = 0; i < 3; i++) writeFile(short, i, [[i, 'Open']]);
+    const a = countsQuery(short, new Catalog(), early);
+    await a.processAllAvailable();
+    await a.stop();
+    expect(readdirSync(join(early, 'sources', '0')).sort()).toEqual(['0', '1', '2']);
+    writeFile(short, 3, [[3, 'Close']]);
+    const catalog = new Catalog();
+    const b = countsQuery(short, catalog, early);
+    await b.processAllAvailable();
+    await b.stop();
+    expect(catalog.table('counts')?.rows).toEqual([
+      { action: 'Open', count: 3 },
+      { action: 'Close', count: 1 },
+    ]);
+
     rmSync(join(cp, 'sources', '0', '11'));
     expect(() => countsQuery(input, new Catalog(), cp)).toThrow(/sources\/0: lacks the source log increment of batch 11/);
   });
