@@ -91,3 +91,33 @@ export class SqlUnknownFunctionError extends SqlUnsupportedError {
     );
   }
 }
+
+/**
+ * A statement that parses and resolves but fails while it runs: a long result beyond 2^53 - 1
+ * (where a JS number stops being exact; Spark's long would still hold it), a scalar subquery that
+ * returns more than one row. `errorClass` is Spark's where it has one.
+ */
+export class SqlExecutionError extends StructuredRxError {
+  constructor(
+    readonly errorClass: string,
+    readonly expression: string,
+    readonly reason: string,
+  ) {
+    super(`[${errorClass}] ${reason}: ${expression}`);
+  }
+}
+
+/** A statement beyond this engine's limits: its text too long, or its expressions nested too deep. */
+export class SqlLimitError extends StructuredRxError {
+  constructor(
+    readonly limit: 'statement size' | 'expression depth',
+    readonly max: number,
+    readonly actual: number,
+  ) {
+    super(
+      limit === 'statement size'
+        ? `the statement is ${actual} characters long; at most ${max} are read`
+        : `the statement nests expressions or queries ${actual} levels deep; at most ${max} are allowed`,
+    );
+  }
+}

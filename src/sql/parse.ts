@@ -1,72 +1,35 @@
-import nodeSqlParser from 'node-sql-parser/build/mariadb.js';
-import { SqlNotAQueryError, SqlSyntaxError, SqlUnsupportedError } from './errors.js';
-import { type Node, child, isNode, nodeType, str } from './ast.js';
+import type { Query, Statement } from './ast.js';
+import { parse as peggyParse, SyntaxError as PeggySyntaxError } from './grammar/parser.js';
+import { SqlLimitError, SqlNotAQueryError, SqlSyntaxError, SqlUnsupportedError } from './errors.js';
 
-// The MariaDB grammar of node-sql-parser reads the notebook's statements as written: double-quoted
-// string literals, `window.end`, and `window` as a bare column name (the MySQL grammar reserves it).
-const parser = new nodeSqlParser.Parser();
-const PARSE_OPTIONS = { database: 'mariadb' };
+/** The longest statement text read, in characters. */
+export const MAX_STATEMENT_LENGTH = 100_000;
+/** The deepest nesting of parentheses, subqueries and expressions a statement may have. */
+export const MAX_EXPRESSION_DEPTH = 100;
 
-/**
- * Spark type names in `CAST(x AS ...)` that the MariaDB grammar does not know, with the MariaDB
- * name the cast is re-read as. Applied only at the exact position where the parser failed, right
- * after `AS`, so the rest of the statement is untouched.
- */
-const CAST_TYPE_ALIASES: Readonly<Record<string, string>> = {
-  string: 'CHAR',
-  long: 'BIGINT',
-  bool: 'BOOLEAN',
-  real: 'DOUBLE',
-  byte: 'TINYINT',
-  short: 'SMALLINT',
-};
-
-interface Edit {
-  /** Offset in the rewritten text where the replacement starts. */
-  readonly at: number;
-  readonly delta: number;
+interface PeggyExpectation {
+  readonly type: string;
+  readonly text?: string;
+  readonly description?: string;
 }
 
-/** A parsed SELECT: its AST, and the table it reads (null for `SELECT 1`). */
-export interface ParsedSelect {
-  readonly text: string;
-  readonly ast: Node;
-  readonly table: { readonly name: string; readonly alias: string | null } | null;
-}
-
-interface PegSyntaxError {
-  readonly location: { readonly start: { readonly offset: number } };
-  readonly expected: readonly unknown[] | null;
+interface PeggyError {
+  readonly location: { readonly start: { readonly offset: number; readonly line: number; readonly column: number } };
+  readonly expected: readonly PeggyExpectation[] | null;
   readonly found: string | null;
 }
 
-function isPegSyntaxError(e: unknown): e is PegSyntaxError {
-  if (!(e instanceof Error) || !('location' in e)) return false;
-  const loc = e.location;
-  return isNode(loc) && isNode(loc['start']) && typeof loc['start']['offset'] === 'number';
-}
-
-function describeExpectation(e: unknown): string | null {
-  if (!isNode(e)) return null;
-  switch (nodeType(e)) {
-    case 'literal': {
-      const text = str(e, 'text') ?? '';
-      // Comment openers are always acceptable and say nothing about the mistake.
-      if (text === '#' || text === '--' || text === '/*') return null;
-      return JSON.stringify(text);
-    }
+function describeExpectation(e: PeggyExpectation): string | null {
+  switch (e.type) {
+    case 'literal':
+      return JSON.stringify(e.text ?? '');
     case 'end':
       return 'end of input';
     case 'other':
-      return str(e, 'description');
-    case 'class': {
-      const parts = e['parts'];
-      const flat = JSON.stringify(parts);
-      if (flat.includes('" "') || flat.includes('"\\t"')) return null; // whitespace
-      if (flat.includes('"A","Z"') || flat.includes('"a","z"')) return 'an identifier';
-      if (flat.includes('"0","9"')) return 'a digit';
+      // Blanks and comments are always acceptable and say nothing about the mistake.
+      return e.description === 'blank' ? null : (e.description ?? null);
+    case 'class':
       return null;
-    }
     default:
       return null;
   }
@@ -84,89 +47,97 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - lineStart + 1 };
 }
 
-function astify(text: string): unknown {
-  let rewritten = text;
-  const edits: Edit[] = [];
-  for (;;) {
-    try {
-      return parser.astify(rewritten, PARSE_OPTIONS);
-    } catch (e: unknown) {
-      if (!isPegSyntaxError(e)) throw e;
-      const at = e.location.start.offset;
-      const word = /^[A-Za-z]+\b/.exec(rewritten.slice(at))?.[0];
-      const replacement = word === undefined ? undefined : CAST_TYPE_ALIASES[word.toLowerCase()];
-      if (word !== undefined && replacement !== undefined && /\bas\s+$/i.test(rewritten.slice(0, at)) && edits.length < 64) {
-        rewritten = rewritten.slice(0, at) + replacement + rewritten.slice(at + word.length);
-        edits.push({ at, delta: replacement.length - word.length });
-        continue;
-      }
-      // Map the position back to the text as the caller wrote it.
-      let offset = at;
-      for (let i = edits.length - 1; i >= 0; i -= 1) {
-        const edit = edits[i];
-        if (edit !== undefined && edit.at < offset) offset -= edit.delta;
-      }
-      const { line, column } = positionOf(text, offset);
-      const expected = [...new Set((e.expected ?? []).map(describeExpectation).filter((d): d is string => d !== null))];
-      throw new SqlSyntaxError(text, offset, line, column, expected, e.found);
-    }
-  }
+function syntaxError(text: string, e: PeggyError): SqlSyntaxError {
+  const offset = e.location.start.offset;
+  const { line, column } = positionOf(text, offset);
+  const expected = [...new Set((e.expected ?? []).map(describeExpectation).filter((d): d is string => d !== null))];
+  return new SqlSyntaxError(text, offset, line, column, expected, e.found);
 }
 
-const CLAUSES_NOT_RUN: ReadonlyArray<readonly [string, string]> = [
-  ['with', 'WITH (common table expressions)'],
-  ['_next', 'UNION / INTERSECT / EXCEPT'],
-  ['window', 'named WINDOW clauses'],
-  ['locking_read', 'locking reads'],
-  ['options', 'SELECT options'],
-  ['qualify', 'QUALIFY'],
-];
+/**
+ * The deepest nesting of parentheses in the text, outside strings, quoted names and comments:
+ * checked before parsing, so a hostile statement is refused before the parser recurses into it.
+ */
+function parenthesisDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === '`') {
+      for (i += 1; i < text.length && text[i] !== c; i += 1) if (text[i] === '\\' && c !== '`') i += 1;
+    } else if (c === '-' && text[i + 1] === '-') {
+      while (i < text.length && text[i] !== '\n') i += 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === '(') {
+      depth += 1;
+      if (depth > max) max = depth;
+    } else if (c === ')') depth -= 1;
+  }
+  return max;
+}
 
-/** Parses one SELECT statement; throws a typed error for anything else. */
-export function parseSelect(text: string): ParsedSelect {
+/** The depth of the statement's tree, counted without recursion. */
+function treeDepth(root: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    const isNode = !Array.isArray(node) && 'kind' in node;
+    const d = isNode ? depth + 1 : depth;
+    if (d > max) max = d;
+    for (const v of Object.values(node)) if (typeof v === 'object' && v !== null) stack.push([v, d]);
+  }
+  return max;
+}
+
+function isPeggyError(e: unknown): e is PeggyError {
+  return e instanceof PeggySyntaxError;
+}
+
+interface Parsed {
+  readonly statement: Statement;
+  readonly count: number;
+}
+
+/**
+ * Parses one Spark SQL query (SELECT, WITH ... SELECT, set operations, parenthesized queries).
+ * Throws SqlSyntaxError with the position and what was expected, SqlNotAQueryError for another
+ * statement, SqlLimitError for a statement too long or too deep.
+ */
+export function parseQuery(text: string): Query {
   if (typeof text !== 'string') throw new SqlUnsupportedError('statement', `SQL text must be a string, got ${typeof text}`);
-  const result = astify(text);
-  const statements = (Array.isArray(result) ? result : [result]).filter(isNode);
-  if (statements.length === 0) {
-    // Only blanks, comments or semicolons: what is missing is the statement itself.
-    const { line, column } = positionOf(text, text.length);
-    throw new SqlSyntaxError(text, text.length, line, column, ['"SELECT"'], null);
-  }
-  if (statements.length !== 1) {
-    throw new SqlUnsupportedError(
-      'multiple statements',
-      `expected exactly one statement, found ${statements.length}; run statements one at a time`,
-    );
-  }
-  const ast = statements[0] as Node;
-  const type = nodeType(ast);
-  if (type !== 'select') throw new SqlNotAQueryError(type === '' ? 'unknown' : type);
-  for (const [key, feature] of CLAUSES_NOT_RUN) {
-    const value = ast[key];
-    if (value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
-      throw new SqlUnsupportedError(feature);
+  if (text.length > MAX_STATEMENT_LENGTH) throw new SqlLimitError('statement size', MAX_STATEMENT_LENGTH, text.length);
+  const parens = parenthesisDepth(text);
+  // A level of parentheses is at least two levels of the tree: the limit is on the tree.
+  if (parens > MAX_EXPRESSION_DEPTH) throw new SqlLimitError('expression depth', MAX_EXPRESSION_DEPTH, parens);
+  let parsed: Parsed;
+  try {
+    parsed = peggyParse(text, { startRule: 'Start' }) as Parsed;
+  } catch (e: unknown) {
+    if (e instanceof RangeError) throw new SqlLimitError('expression depth', MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_DEPTH + 1);
+    if (!isPeggyError(e)) throw e;
+    let empty = false;
+    try {
+      empty = peggyParse(text, { startRule: 'Empty' }) === true;
+    } catch {
+      empty = false;
     }
+    if (empty) {
+      // Only blanks, comments or semicolons: what is missing is the statement itself.
+      const { line, column } = positionOf(text, text.length);
+      throw new SqlSyntaxError(text, text.length, line, column, ['"SELECT"'], null);
+    }
+    throw syntaxError(text, e);
   }
-  const into = child(ast, 'into');
-  if (into !== null && into['position'] !== null && into['position'] !== undefined) {
-    throw new SqlUnsupportedError('SELECT ... INTO');
+  if (parsed.count !== 1) {
+    throw new SqlUnsupportedError('multiple statements', `expected exactly one statement, found ${parsed.count}; run statements one at a time`);
   }
-  const groupby = child(ast, 'groupby');
-  const modifiers = groupby === null ? [] : groupby['modifiers'];
-  if (Array.isArray(modifiers) && modifiers.some((m) => m !== null && m !== undefined)) {
-    throw new SqlUnsupportedError('GROUP BY modifiers (WITH ROLLUP)');
-  }
-  const from = Array.isArray(ast['from']) ? (ast['from'] as unknown[]) : [];
-  if (from.length > 1) throw new SqlUnsupportedError('joins', 'joins are not supported: a statement reads one table');
-  const source = from[0];
-  if (source === undefined) return { text, ast, table: null };
-  if (!isNode(source) || str(source, 'table') === null) {
-    throw new SqlUnsupportedError('subqueries in FROM');
-  }
-  const name = str(source, 'table') as string;
-  const db = str(source, 'db');
-  if (db !== null) {
-    throw new SqlUnsupportedError('qualified table names', `tables live in one catalog: write ${name}, not ${db}.${name}`);
-  }
-  return { text, ast, table: { name, alias: str(source, 'as') } };
+  const statement = parsed.statement;
+  if (statement.kind === 'other') throw new SqlNotAQueryError(statement.keyword);
+  const depth = treeDepth(statement);
+  if (depth > 2 * MAX_EXPRESSION_DEPTH) throw new SqlLimitError('expression depth', 2 * MAX_EXPRESSION_DEPTH, depth);
+  return statement;
 }

@@ -1,13 +1,19 @@
 import { arrayElementType, isArrayType, isStructType, isWindow, structFields, type ColumnType, type Window } from '../schema.js';
 import { parseTimestamp, timestampToString } from './datetime.js';
 
-/** A value's SQL type as the compiler knows it; 'unknown' when a column has no schema and no value. */
-export type SqlType = ColumnType | 'null' | 'unknown';
+/**
+ * A value's SQL type as the compiler knows it; 'unknown' when a column has no schema and no
+ * value. `float` (Spark's FLOAT/REAL: a double rounded to single precision) and `decimal` (a
+ * decimal literal such as 2.5, held as its double value, used only where Spark would turn it into
+ * a double or compare it exactly) exist only inside statements, never as a column's type.
+ */
+export type SqlType = ColumnType | 'float' | 'decimal' | 'null' | 'unknown';
 
 export type WindowValue = Window;
 export { isWindow };
 
-export const isNumericType = (t: SqlType): boolean => t === 'int' || t === 'long' || t === 'double';
+export const isIntegralType = (t: SqlType): boolean => t === 'int' || t === 'long';
+export const isNumericType = (t: SqlType): boolean => t === 'int' || t === 'long' || t === 'double' || t === 'float' || t === 'decimal';
 
 /** The type of a value found in a row without a schema. */
 export function inferType(value: unknown): SqlType {
@@ -52,6 +58,7 @@ export function toSqlString(value: unknown, type: SqlType, zone: string): string
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
     if (type === 'timestamp') return timestampToString(value, zone);
+    if (type === 'float') return floatToString(value);
     if (type === 'double' || !Number.isInteger(value)) return doubleToString(value);
     return String(value);
   }
@@ -70,44 +77,132 @@ export function toSqlString(value: unknown, type: SqlType, zone: string): string
   return String(value);
 }
 
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfFlL]?$/;
+/** Java's Float.toString, which Spark uses for CAST(float AS STRING): the shortest digits that read back as the same float. */
+export function floatToString(v: number): string {
+  if (!Number.isFinite(v) || v === 0) return doubleToString(v);
+  let digits = String(v);
+  for (let p = 1; p <= 9; p += 1) {
+    const candidate = v.toPrecision(p);
+    if (Math.fround(Number(candidate)) === v) {
+      digits = String(Number(candidate));
+      break;
+    }
+  }
+  return doubleToString(Number(digits));
+}
 
-/** Spark's CAST(string AS DOUBLE): null when the text is not a number. */
+/** Characters Java's String.trim and UTF8String's number parsing drop at both ends: U+0000-U+0020 (and U+007F for integers). */
+function trimControl(text: string, alsoDelete: boolean): string {
+  let start = 0;
+  let end = text.length;
+  const blank = (c: number): boolean => c <= 0x20 || (alsoDelete && c === 0x7f);
+  while (start < end && blank(text.charCodeAt(start))) start += 1;
+  while (end > start && blank(text.charCodeAt(end - 1))) end -= 1;
+  return text.slice(start, end);
+}
+
+// java.lang.Double.valueOf's grammar (FloatingDecimal): decimal or hexadecimal, an optional f/F/d/D suffix.
+const JAVA_DECIMAL = /^[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)$/;
+const JAVA_HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
+
+function hexToDouble(m: RegExpExecArray): number | null {
+  const [, sign = '', int = '', frac = '', exp = '0'] = m;
+  if (int === '' && frac === '') return null;
+  let value = 0;
+  for (const c of int + frac) value = value * 16 + parseInt(c, 16);
+  const v = value * 2 ** (Number(exp) - 4 * frac.length);
+  return sign === '-' ? -v : v;
+}
+
+/**
+ * Spark's CAST(string AS DOUBLE) (Cast.castToDouble): java.lang.Double.parseDouble of the text
+ * (blanks U+0000-U+0020 trimmed, decimal or hex digits, an f/d suffix, NaN, Infinity), else
+ * Cast.processFloatingPointSpecialLiterals (inf, +inf, infinity, -inf, -infinity, nan in any case);
+ * null otherwise.
+ */
 export function stringToDouble(text: string): number | null {
-  const s = text.trim();
-  if (NUMBER_TEXT.test(s)) return Number(s.replace(/[dDfFlL]$/, ''));
-  const lower = s.toLowerCase();
-  if (lower === 'nan') return NaN;
-  if (lower === 'infinity' || lower === '+infinity' || lower === 'inf' || lower === '+inf') return Infinity;
-  if (lower === '-infinity' || lower === '-inf') return -Infinity;
-  return null;
+  const s = trimControl(text, false);
+  if (JAVA_DECIMAL.test(s)) {
+    const body = s.replace(/[fFdD]$/, '');
+    if (body.endsWith('NaN')) return NaN;
+    return Number(body.replace(/^\+/, ''));
+  }
+  const hex = JAVA_HEX.exec(s);
+  if (hex !== null) return hexToDouble(hex);
+  switch (s.toLowerCase()) {
+    case 'inf':
+    case '+inf':
+    case 'infinity':
+    case '+infinity':
+      return Infinity;
+    case '-inf':
+    case '-infinity':
+      return -Infinity;
+    case 'nan':
+      return NaN;
+    default:
+      return null;
+  }
 }
 
-const INT_BITS: Readonly<Record<number, [number, number]>> = {
-  8: [-128, 127],
-  16: [-32768, 32767],
-  32: [-2147483648, 2147483647],
-};
+/** CAST(string AS FLOAT): java.lang.Float.parseFloat, the same grammar rounded to single precision. */
+export function stringToFloat(text: string): number | null {
+  const d = stringToDouble(text);
+  return d === null ? null : Math.fround(d);
+}
 
-/** Wraps an integer to `bits` bits like a JVM narrowing conversion; 64 bits saturate (JS numbers). */
-function wrap(v: number, bits: number): number {
-  if (bits === 64) return v;
-  const range = INT_BITS[bits];
-  if (range === undefined) return v;
+const BITS: Readonly<Record<IntegralTarget, number>> = { tinyint: 8, smallint: 16, int: 32, long: 64 };
+type IntegralTarget = 'tinyint' | 'smallint' | 'int' | 'long';
+
+/**
+ * Spark's CAST(string AS TINYINT/SMALLINT/INT/BIGINT) (UTF8String.toByte/toShort/toInt/toLong):
+ * bytes U+0000-U+0020 and U+007F trimmed, an optional sign, decimal digits, optionally a '.' and
+ * more digits (the fraction is dropped, not rounded); no exponent, no blanks inside; out of the
+ * type's range is null. A long beyond 2^53 - 1 cannot be held exactly and is refused by the caller.
+ */
+export function stringToIntegral(text: string, target: IntegralTarget): number | bigint | null {
+  const s = trimControl(text, true);
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s);
+  if (m === null) return null;
+  const [, sign = '', int = '', frac] = m;
+  // UTF8String.toLong: a sign alone is refused, '.' alone or '-.' read as 0.
+  if (int === '' && frac === undefined) return null;
+  const big = BigInt(`${sign === '-' ? '-' : ''}${int === '' ? '0' : int}`);
+  const bits = BITS[target];
+  const limit = 1n << BigInt(bits - 1);
+  if (big < -limit || big >= limit) return null;
+  return Number.isSafeInteger(Number(big)) ? Number(big) + 0 : big;
+}
+
+/** Wraps an integer to `bits` bits as a JVM narrowing conversion (long to int, int to byte ...). */
+export function wrapInteger(v: number, bits: number): number {
+  if (bits >= 64) return v;
+  if (bits === 32) return v | 0;
   const size = 2 ** bits;
-  const m = ((v % size) + size) % size;
-  return m > range[1] ? m - size : m;
+  const m = (((v % size) + size) % size);
+  return m >= size / 2 ? m - size : m;
 }
 
-/** A double to an integral type as the JVM does: truncate, NaN to 0, saturate at the type's bounds. */
-function doubleToIntegral(v: number, bits: number): number {
+/** A long beyond 2^53 as BigInt, wrapped to 64 bits as the JVM's long arithmetic does. */
+export function wrapLong(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
+
+/**
+ * A double to an integral type as Scala's Double.toInt / toLong / toShort / toByte do: NaN is 0,
+ * truncation toward zero, saturation at Int's (or Long's) bounds, then for SMALLINT and TINYINT a
+ * wrap to 16 or 8 bits (Scala's toShort is toInt.toShort).
+ */
+export function doubleToIntegral(v: number, target: IntegralTarget): number | bigint {
   if (Number.isNaN(v)) return 0;
-  const range = INT_BITS[bits];
-  const lo = range === undefined ? -9223372036854775808 : range[0];
-  const hi = range === undefined ? 9223372036854775807 : range[1];
-  if (v <= lo) return lo;
-  if (v >= hi) return hi;
-  return Math.trunc(v) + 0;
+  if (target === 'long') {
+    if (v >= 9223372036854775807) return 9223372036854775807n;
+    if (v <= -9223372036854775808) return -9223372036854775808n;
+    const t = Math.trunc(v) + 0;
+    return Number.isSafeInteger(t) ? t : BigInt(t);
+  }
+  const int = v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : Math.trunc(v) + 0;
+  return wrapInteger(int, BITS[target]);
 }
 
 export type CastTarget = 'string' | 'int' | 'long' | 'double' | 'float' | 'boolean' | 'timestamp' | 'tinyint' | 'smallint';
@@ -119,8 +214,6 @@ export function castResultType(target: CastTarget): SqlType {
     case 'smallint':
     case 'int':
       return 'int';
-    case 'float':
-      return 'double';
     default:
       return target;
   }
@@ -133,7 +226,11 @@ export function canCast(from: SqlType, to: CastTarget): boolean {
   return true;
 }
 
-/** Spark's CAST (non-ANSI mode: a value that does not convert becomes null). */
+/**
+ * Spark's CAST (Cast.scala, non-ANSI: a value that does not convert becomes null). Integral
+ * results are numbers, or a bigint when beyond 2^53 - 1 (the caller decides what to do with it:
+ * the engine refuses such a long rather than round it).
+ */
 export function castValue(value: unknown, from: SqlType, to: CastTarget, zone: string): unknown {
   if (value === null) return null;
   switch (to) {
@@ -141,11 +238,13 @@ export function castValue(value: unknown, from: SqlType, to: CastTarget, zone: s
       return toSqlString(value, from, zone);
     case 'boolean':
       if (typeof value === 'boolean') return value;
-      if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
+      // castToBoolean of a number is `x != 0`: NaN is true.
+      if (typeof value === 'number') return value !== 0;
       if (typeof value === 'string') {
-        const s = value.trim().toLowerCase();
-        if (['t', 'true', 'y', 'yes', '1'].includes(s)) return true;
-        if (['f', 'false', 'n', 'no', '0'].includes(s)) return false;
+        // StringUtils.isTrueString / isFalseString over UTF8String.trimAll().toLowerCase.
+        const s = trimControl(value, false).toLowerCase();
+        if (s === 't' || s === 'true' || s === 'y' || s === 'yes' || s === '1') return true;
+        if (s === 'f' || s === 'false' || s === 'n' || s === 'no' || s === '0') return false;
       }
       return null;
     case 'double':
@@ -161,32 +260,27 @@ export function castValue(value: unknown, from: SqlType, to: CastTarget, zone: s
       if (typeof value === 'number') {
         if (from === 'timestamp') return value;
         // A number cast to a timestamp counts seconds since the epoch, as in Spark.
-        return Number.isFinite(value) ? Math.trunc(value * 1000) : null;
+        if (!Number.isFinite(value)) return null;
+        return Math.trunc(value * 1000) + 0;
       }
       if (typeof value === 'string') return parseTimestamp(value, zone);
       return null;
     default: {
-      const bits = to === 'tinyint' ? 8 : to === 'smallint' ? 16 : to === 'int' ? 32 : 64;
+      const bits = BITS[to];
       if (typeof value === 'boolean') return value ? 1 : 0;
       if (typeof value === 'number') {
-        if (from === 'timestamp') return wrap(Math.floor(value / 1000), bits);
-        if (Number.isInteger(value)) return wrap(value, bits);
-        return doubleToIntegral(value, bits);
+        // A timestamp to an integral type: whole seconds (floor), then narrowed.
+        if (from === 'timestamp') return wrapInteger(Math.floor(value / 1000), bits);
+        if (from === 'double' || from === 'float' || from === 'decimal' || !Number.isInteger(value)) return doubleToIntegral(value, to);
+        return wrapInteger(value, bits);
       }
-      if (typeof value === 'string') {
-        const d = stringToDouble(value);
-        if (d === null || !Number.isFinite(d)) return null;
-        const t = Math.trunc(d);
-        const range = INT_BITS[bits];
-        if (range !== undefined && (t < range[0] || t > range[1])) return null;
-        return t + 0;
-      }
+      if (typeof value === 'string') return stringToIntegral(value, to);
       return null;
     }
   }
 }
 
-/** A number from a value for arithmetic: strings are read as doubles (null when not numeric). */
+/** A number from a value for arithmetic: strings are read as doubles (Spark casts a string operand to DOUBLE). */
 export function toNumber(value: unknown): number | null {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') return stringToDouble(value);
@@ -238,6 +332,25 @@ function compareNumbers(a: number, b: number): number {
 }
 
 /**
+ * Spark's string order: UTF8String.compareTo compares UTF-8 bytes, which is code point order.
+ * JS's `<` compares UTF-16 code units, which differs when a character beyond U+FFFF (a surrogate
+ * pair, 0xD800-0xDFFF) meets one in U+E000-U+FFFF; so the first difference is compared by code point.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const cx = a.codePointAt(i) ?? x;
+    const cy = b.codePointAt(i) ?? y;
+    return cx < cy ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/**
  * Compares two non-null values. Numbers with numbers, strings with strings (by code point, as
  * Spark compares UTF-8 bytes), false before true, windows by start then end, arrays element by
  * element (a null element first, then the shorter array first), structs field by field in
@@ -247,7 +360,7 @@ function compareNumbers(a: number, b: number): number {
  */
 export function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return compareNumbers(a, b);
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   if (isStructValue(a) && isStructValue(b)) return compareStructs(a, b);
   if (isWindow(a) && isWindow(b)) return compareNumbers(a.start, b.start) || compareNumbers(a.end, b.end);

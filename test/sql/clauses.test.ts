@@ -226,14 +226,15 @@ describe('expressions', () => {
   });
 
   test('numeric functions', () => {
-    expect(rows('select abs(-3) as a, round(2.5) as b, round(-2.5) as c, round(3.14159, 2) as d, floor(2.7) as e, ceil(2.1) as f')).toEqual([
+    expect(rows('select abs(-3) as a, round(2.5D) as b, round(-2.5D) as c, round(3.14159D, 2) as d, floor(2.7D) as e, ceil(2.1D) as f')).toEqual([
       { a: 3, b: 3, c: -3, d: 3.14, e: 2, f: 3 },
     ]);
   });
 
-  test('string literals: single or double quotes, doubled quotes and backslash escapes', () => {
-    expect(rows(`select 'it''s' as a, "say ""hi""" as b, 'tab\\there' as c, "\\"q\\"" as d`)).toEqual([
-      { a: "it's", b: 'say "hi"', c: 'tab\there', d: '"q"' },
+  test('string literals: single or double quotes, backslash escapes; adjacent literals concatenate, as in Spark', () => {
+    // Spark has no doubled-quote escape: 'it''s' is the two literals 'it' and 's', read as 'its'.
+    expect(rows(`select 'it''s' as a, "say ""hi""" as b, 'tab\\there' as c, "\\"q\\"" as d, 'it\\'s' as e`)).toEqual([
+      { a: 'its', b: 'say hi', c: 'tab\there', d: '"q"', e: "it's" },
     ]);
   });
 });
