@@ -18,6 +18,7 @@ export { toJsonFiles, readJsonFileSink, SINK_LOG_DIR, type ToJsonFilesOptions } 
 // The query handle, catalog and engine.
 export { startQuery, StreamingQuery, StreamingQueryException, type StartQueryOptions, type StreamingQueryStatus } from './query.js';
 export { Catalog, type Row, type TableSnapshot } from './catalog.js';
+export { activeQueries, streamingQueryEvents, type StreamingQueryEvent } from './monitor/registry.js';
 export { isStreaming } from './engine/is-streaming.js';
 export { Pipeline, planOf, type LogicalPlan, type OutputMode, type LateRow, type LateRowsEvent, type StepContext, type StepInstance, type StepSpec, type SinkSpec, type SinkWriter, type WatermarkSpec, type ColumnsInfo, type EventTimeKind } from './engine/plan.js';
 export { MicroBatchExecution, END_OF_TIME_MS, type MicroBatch, type OffsetLogEntry, type CommitLogEntry, type CheckpointState, type DriverOptions } from './engine/driver.js';

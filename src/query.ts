@@ -3,6 +3,7 @@ import { Observable, ReplaySubject, Subject, type Subscription } from 'rxjs';
 import { MicroBatchExecution, type CheckpointState, type StreamingQueryStatus } from './engine/driver.js';
 import { isDerivedFromPipeline, planOf, type LateRowsEvent } from './engine/plan.js';
 import { AnalysisError, StructuredRxError } from './errors.js';
+import { deregisterQuery, registerQuery, reportProgress } from './monitor/registry.js';
 import type { StreamingQueryProgress } from './progress.js';
 
 export type { StreamingQueryStatus } from './engine/driver.js';
@@ -94,6 +95,8 @@ export class StreamingQuery {
       },
     );
     this.id = this.driver.queryId;
+    // Registered before it starts: a scheduler that runs the whole query at once ends it here.
+    registerQuery(this);
     // As Spark's start(), the query begins on its own clock, after this call returns: a
     // subscriber to `progress` set up right after startQuery sees batch 0.
     this.driver.scheduler.schedule(() => this.driver.start());
@@ -210,11 +213,13 @@ export class StreamingQuery {
     this.recent.push(p);
     if (this.recent.length > RECENT) this.recent.shift();
     this.progress$.next(p);
+    reportProgress(this, p);
   }
 
   private terminate(): void {
     if (!this.active) return;
     this.active = false;
+    deregisterQuery(this);
     this.progress$.complete();
     this.late$.complete();
     this.terminated$.next();
