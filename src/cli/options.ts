@@ -67,6 +67,8 @@ export interface CliOptions {
   readonly watch: boolean;
   readonly queryName: string;
   readonly json: boolean;
+  /** `--all-rows`: in a terminal, print every row of the final timeline, not only the first and last rows that fit the screen. */
+  readonly allRows: boolean;
   /** `--sql` statements, in the order given, parsed once. */
   readonly sql: readonly PreparedSql[];
   /** `--checkpoint`: the query's checkpoint directory (Spark's checkpointLocation), absolute; undefined for none. */
@@ -121,6 +123,7 @@ interface RawFlags {
   watch?: boolean;
   queryName: string;
   json?: boolean;
+  allRows?: boolean;
   sql: PreparedSql[];
   checkpoint?: string;
   output?: string;
@@ -278,6 +281,7 @@ function declareFlags(context: CommandContext): Command {
     .option('--watch', 'keep running for files that arrive later; Ctrl-C stops the query and prints the tables')
     .addOption(valueOption('--query-name <name>', 'name of the memory table the query writes', parseQueryName, DEFAULTS.queryName))
     .option('--json', 'print one JSON object per trigger on stdout, one per line, and nothing else')
+    .option('--all-rows', 'in a terminal, print every row of the final timeline (default: its first and last rows, as many as fit the screen)')
     .addOption(
       new Option(
         '--sql <statement>',
@@ -306,7 +310,8 @@ function declareFlags(context: CommandContext): Command {
       'after',
       '\nOutput:\n' +
         '  In a terminal: a progress bar and a chart of the timeline, redrawn after each trigger, then the\n' +
-        '  totals per group and the timeline table. Piped: the two tables as plain text. With --json:\n' +
+        '  totals per group and the timeline table, cut to the screen (--all-rows prints every row).\n' +
+        '  Piped: the two tables as plain text, every row. With --json:\n' +
         '  {"batchId","files","numInputRows","watermark","lateRows","stateRows","malformedRows",\n' +
         '  "droppedRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql each line also has\n' +
         '  "sql":[{"statement","rows"}]. --sql results replace the default tables. With --agg the tables\n' +
@@ -430,6 +435,7 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     watch: flags.watch === true,
     queryName: flags.queryName,
     json: flags.json === true,
+    allRows: flags.allRows === true,
     sql: flags.sql,
     checkpoint,
     output,

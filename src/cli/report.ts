@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import type { Catalog } from '../catalog.js';
 import { isWindow, type ColumnType } from '../schema.js';
 import type { CliOptions } from './options.js';
@@ -12,6 +13,8 @@ export interface Report {
   readonly rows: readonly (readonly string[])[];
   /** Columns to right-align (numbers). */
   readonly rightAligned: readonly number[];
+  /** Rows left out after the first `at` rows (see {@link fitReport}); a line says how many. */
+  readonly omitted?: { readonly at: number; readonly count: number };
 }
 
 /** What a report can look at once the query has ended. */
@@ -21,6 +24,11 @@ export interface ReportContext {
   /** The catalog with the memory table `--query-name`. */
   readonly catalog: Catalog;
   readonly resultSchema: Readonly<Record<string, ColumnType>>;
+  /**
+   * The lines the tables may take (a terminal's height less the lines printed around them): the
+   * timeline is cut to its first and last rows to fit. Undefined: every row (`--all-rows`, piped).
+   */
+  readonly maxLines?: number;
 }
 
 /** A cell as text: timestamps as ISO-8601 UTC, a window as an ISO interval `start/end`, null as `null`. */
@@ -92,24 +100,70 @@ export function timelineReport(ctx: ReportContext): Report {
 
 /**
  * Every table the command prints at the end, in order: the `--sql` statements' results over the
- * final table when there are any (they replace the default tables), else the notebook's two tables.
+ * final table when there are any (they replace the default tables), else the notebook's two tables,
+ * the timeline cut to fit `maxLines` when given.
  */
 export function finalReports(ctx: ReportContext): Report[] {
   if (ctx.options.sql.length > 0) return runStatements(ctx.options.sql, ctx.catalog).map(sqlReport);
   const totalsTable = totalsReport(ctx);
-  return totalsTable === undefined ? [timelineReport(ctx)] : [totalsTable, timelineReport(ctx)];
+  const timelineTable = timelineReport(ctx);
+  if (totalsTable === undefined) return [ctx.maxLines === undefined ? timelineTable : fitReport(timelineTable, ctx.maxLines)];
+  // The totals come first, then a blank line.
+  const left = ctx.maxLines === undefined ? undefined : ctx.maxLines - reportLineCount(totalsTable) - 1;
+  return [totalsTable, left === undefined ? timelineTable : fitReport(timelineTable, left)];
 }
 
-/** A report as plain text: title, header, rule, rows; columns padded with spaces, no escape codes. */
+/** The least number of rows {@link fitReport} shows: the first two and the last two. */
+const MIN_SHOWN_ROWS = 4;
+
+/**
+ * A report that {@link renderReport} prints in at most `maxLines` lines (at least title, header,
+ * rule, {@link MIN_SHOWN_ROWS} rows and the marker): the first rows and the last rows, with a line
+ * saying how many rows are left out between them. The report itself when it fits.
+ */
+export function fitReport(report: Report, maxLines: number): Report {
+  if (reportLineCount(report) <= maxLines || report.omitted !== undefined) return report;
+  const shown = Math.max(MIN_SHOWN_ROWS, maxLines - 4); // title, header, rule, marker
+  // A marker in place of a single row would save nothing.
+  if (shown >= report.rows.length - 1) return report;
+  const head = Math.ceil(shown / 2);
+  const tail = shown - head;
+  return {
+    ...report,
+    rows: [...report.rows.slice(0, head), ...report.rows.slice(report.rows.length - tail)],
+    omitted: { at: head, count: report.rows.length - shown },
+  };
+}
+
+/** The lines {@link renderReport} prints for a report. */
+export function reportLineCount(report: Report): number {
+  return 3 + Math.max(1, report.rows.length) + (report.omitted === undefined ? 0 : 1);
+}
+
+/**
+ * A report as plain text: title, header, rule, rows; columns padded with spaces to the width a
+ * terminal gives them (wide characters such as CJK and emoji take two columns), no escape codes.
+ */
 export function renderReport(report: Report): string {
-  const widths = report.headers.map((h, i) => Math.max(h.length, ...report.rows.map((r) => (r[i] ?? '').length)));
+  const widths = report.headers.map((h, i) => Math.max(stringWidth(h), ...report.rows.map((r) => stringWidth(r[i] ?? ''))));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (report.rightAligned.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => {
+        const pad = ' '.repeat(Math.max(0, (widths[i] ?? 0) - stringWidth(c)));
+        return report.rightAligned.includes(i) ? pad + c : c + pad;
+      })
       .join('  ')
       .trimEnd();
   const out = [report.title, line(report.headers), widths.map((w) => '-'.repeat(w)).join('  ')];
-  for (const r of report.rows) out.push(line(r));
+  report.rows.forEach((r, i) => {
+    if (report.omitted !== undefined && i === report.omitted.at) out.push(omittedLine(report.omitted.count));
+    out.push(line(r));
+  });
   if (report.rows.length === 0) out.push('(no rows)');
   return out.join('\n') + '\n';
+}
+
+/** The line in place of the rows {@link fitReport} left out (always two or more). */
+function omittedLine(count: number): string {
+  return `… ${count} more rows (--all-rows prints every row) …`;
 }

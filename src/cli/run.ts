@@ -167,9 +167,14 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
       `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows${late}.\n\n`,
     );
     const cwd = env.cwd ?? process.cwd();
-    for (const line of checkpointLines(options, running, lastBatchId, (d) => dirLabel(d, cwd))) write(line + '\n');
+    const checkpoint = checkpointLines(options, running, lastBatchId, (d) => dirLabel(d, cwd));
+    for (const line of checkpoint) write(line + '\n');
     if (options.checkpoint !== undefined) write('\n');
-    const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema });
+    // In a terminal the tables fit the screen below the summary (blank, summary, blank, the
+    // checkpoint lines) with a row left for the prompt, unless --all-rows.
+    const screenRows = stdout.rows > 0 ? stdout.rows : 24;
+    const maxLines = style === 'terminal' && !options.allRows ? screenRows - 4 - (checkpoint.length > 0 ? checkpoint.length + 1 : 0) : undefined;
+    const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema, maxLines });
     write(reports.map(renderReport).join('\n'));
   }
   return EXIT_OK;

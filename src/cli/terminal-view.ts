@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { END_OF_TIME_MS } from '../engine/driver.js';
 import type { StreamingQuery } from '../query.js';
-import { chartLineCount, renderTimelineChart, visibleLength, type ChartMeasure, type ChartOptions } from './chart.js';
+import { chartHeightFor, chartLineCount, renderTimelineChart, visibleLength, type ChartMeasure, type ChartOptions } from './chart.js';
 import type { CliOptions } from './options.js';
 import { lateInputRows, stateRows, type SqlOutcome, type TriggerResult } from './pipeline.js';
 import { renderReport, sqlReport, windowsText } from './report.js';
@@ -44,7 +44,8 @@ export class TerminalView {
     const out = options.out;
     this.columns = out.columns > 0 ? out.columns : 80;
     const rows = out.rows > 0 ? out.rows : 24;
-    this.chartHeight = Math.max(4, Math.min(14, rows - 10 - this.watermarkLines));
+    // The chart fills the terminal: around it the header, the detail line, the watermark line and the bar.
+    this.chartHeight = chartHeightFor(rows, 3 + this.watermarkLines);
     this.bar = new cliProgress.SingleBar({
       stream: out,
       format: '{state} ▕{bar}▏ {value}/{total} files │ {rate} rows/s │ batch {batch} │ {duration_formatted}',
