@@ -4,8 +4,8 @@
  * the `@ts-expect-error` lines fail it if a wrong pipeline stops being an error.
  */
 import { Observable, map, of } from 'rxjs';
-import { groupCount, readJsonFiles, throttleFiles, tumblingWindow, type Window } from '../src/index.js';
-import { VirtualFileSystem } from '../src/testing/index.js';
+import { groupCount, readJsonFiles, throttleFiles, tumblingWindow, type RowOf, type Window } from '../src/index.js';
+import { VirtualFileSystem, createTestScheduler, notation, testQuery, type RowInput } from '../src/testing/index.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(value: T): T => value;
@@ -34,5 +34,34 @@ describe('typed rows', () => {
     // @ts-expect-error 'time' is not a column of these rows
     const bad = src.pipe(tumblingWindow('time', '1 hour'));
     expect(bad).toBeInstanceOf(Observable);
+  });
+});
+
+describe('marble values are typed from the schema (structured-rx/testing)', () => {
+  const schema = 'time TIMESTAMP, action STRING, user STRING';
+  const ev = notation(schema, 'user action@time');
+
+  it('reject a column the schema does not have, in a notation’s pattern and in a row object', () => {
+    assertType<Equals<RowInput<RowOf<typeof schema>>['time'], number | null | undefined>>(true);
+    // @ts-expect-error 'acton' is not a column of the schema
+    expect(() => notation(schema, 'user acton@time')).toThrow(/unknown: acton/);
+    // @ts-expect-error 'usr' is not a column of the rows
+    expect(ev.rows({ usr: 'ann', action: 'Open', time: ev.at('02:10') })).toEqual(['null Open@02:10']);
+    // @ts-expect-error a time is epoch milliseconds, not text
+    expect(ev.lines({ time: '02:10' })).toEqual(['{"time":"02:10"}']);
+  });
+
+  it('reject a column the query’s result does not have, in the output pattern and in an expected row', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const fs = new VirtualFileSystem().write('/d/file-0.json', ev.lines('ann Open@02:10'), 0);
+      const counts$ = readJsonFiles('/d', { schema, watch: false, fileSystem: fs }).pipe(tumblingWindow('time', '1 hour'), groupCount('action', 'window'));
+      // @ts-expect-error 'cnt' is not a column of the result (it is 'count')
+      expect(() => testQuery(scheduler, counts$, { output: 'window action cnt' })).toThrow(/unknown: cnt/);
+      const q = testQuery(scheduler, counts$, { output: 'window action count' });
+      // @ts-expect-error 'users' is not a column of the result
+      expect(q.rows({ window: ev.window('02:00', '03:00'), action: 'Open', users: 1 })).toEqual(['[02:00,03:00) Open null']);
+      expect(q.rows({ window: ev.window('02:00', '03:00'), action: 'Open', count: 1 })).toEqual(['[02:00,03:00) Open 1']);
+    });
   });
 });

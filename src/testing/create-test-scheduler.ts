@@ -1,11 +1,8 @@
 import { deepStrictEqual } from 'node:assert';
 import { TestScheduler } from 'rxjs/testing';
+import { compareFrames, type AssertDeepEqual } from './frames.js';
 
-/**
- * Compares what an observable did with what the marbles expect, and throws when they differ.
- * `expect(actual).toEqual(expected)` (jest, vitest) or `assert.deepStrictEqual` both fit.
- */
-export type AssertDeepEqual = (actual: unknown, expected: unknown) => boolean | void;
+export type { AssertDeepEqual } from './frames.js';
 
 /**
  * A `TestScheduler` for marble tests of structured-rx queries, not tied to a test runner.
@@ -18,7 +15,13 @@ export type AssertDeepEqual = (actual: unknown, expected: unknown) => boolean | 
  * A streaming source never completes: end it with an unsubscription marble
  * (`expectObservable(query$, '^ 3s !')`), or flushing never ends.
  *
- * @param assertDeepEqual Compares actual and expected frames. Default: node's
+ * The test runner decides what is equal; the kit adds two things to its comparison: rows the
+ * kit marks as a multiset (a table, what a sink received, late rows: see `testQuery`) compare in
+ * any order, and a failure is a `MarbleAssertionError` whose message shows expected and actual
+ * frame by frame, side by side, marked where they differ (the runner's own error is its `cause`).
+ *
+ * @param assertDeepEqual Compares actual and expected frames: `(a, e) => expect(a).toEqual(e)`
+ *   (jest, vitest) or `assert.deepStrictEqual` (node:test). Default: node's
  *   `assert.deepStrictEqual`, which also compares prototypes, so an expected
  *   `new FileReadError(...)` matches only an error of that class.
  *
@@ -29,5 +32,5 @@ export type AssertDeepEqual = (actual: unknown, expected: unknown) => boolean | 
  * });
  */
 export function createTestScheduler(assertDeepEqual: AssertDeepEqual = (actual, expected) => deepStrictEqual(actual, expected)): TestScheduler {
-  return new TestScheduler(assertDeepEqual);
+  return new TestScheduler((actual, expected) => compareFrames(actual, expected, assertDeepEqual));
 }

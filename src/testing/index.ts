@@ -5,3 +5,7 @@ export { virtualDirectory, fileName, type FileContent } from './virtual-director
 export { arriveAt } from './arrive-at.js';
 export { summarizeBatch, summarizeBatches, type BatchSummary, type SummarizableBatch } from './summarize-batches.js';
 export { recordCalls, type FileSystemCall } from './record-calls.js';
+export { testQuery, type QueryTest, type TestQueryOptions, type BatchFrame, type Shown } from './test-query.js';
+export { playFiles, put, append, remove, type FileEvent } from './file-events.js';
+export { notation, parseTime, formatTime, windowOf, RowNotation, type NotationOptions, type RowFormat, type RowInput, type CheckPattern, type PatternColumns } from './notation.js';
+export { multiset, isMultiset, compareFrames, MarbleAssertionError, FrameLog } from './frames.js';

@@ -41,6 +41,14 @@ export class VirtualFileSystem implements StreamFileSystem {
     return this;
   }
 
+  /** Appends text to a file (as a writer that is not done yet); `mtimeMs` defaults to the file's plus 1. */
+  append(path: string, text: string, mtimeMs?: number): this {
+    const f = this.files.get(path);
+    if (f === undefined) return this.write(path, text, mtimeMs);
+    this.files.set(path, { content: f.content + text, mtimeMs: mtimeMs ?? f.mtimeMs + 1 });
+    return this;
+  }
+
   /** Makes reading `path` fail with `error` (the file is listed as usual). */
   failRead(path: string, error: Error = new Error('EIO: i/o error, read')): this {
     const f = this.files.get(path);
