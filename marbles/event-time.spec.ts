@@ -1,95 +1,78 @@
-// Spark's event-time model on the query's driver, frame by frame in virtual time: the
-// watermark's one-batch lag, no-data batches and when they run, append emission, eviction,
-// late rows on the side channel, once vs availableNow at the end, and progress.
-// One frame is one millisecond; the source lists again every second while idle.
+// Spark's event-time model on the query's driver, frame by frame in virtual time, written with
+// the kit (structured-rx/testing): the watermark's one-batch lag, no-data batches and when they
+// run, append emission, eviction, late rows on the side channel, once vs availableNow at the
+// end, and progress. One frame is one millisecond; the source lists again every second while
+// idle. Event times are minutes of 1970-01-01 (`Open@00:10`); windows are 5 minutes and the
+// watermark 10 minutes behind the latest event.
 import { map } from 'rxjs';
-import {
-  Catalog,
-  foreachBatch,
-  groupCount,
-  readJsonFiles,
-  startQuery,
-  throttleFiles,
-  toMemoryTable,
-  tumblingWindow,
-  withWatermark,
-  type LateRowsEvent,
-  type MicroBatch,
-  type OutputMode,
-  type StreamingQueryProgress,
-  type TriggerSpec,
-} from '../src/index.js';
-import { arriveAt, createTestScheduler, virtualDirectory, type VirtualFileSystem } from '../src/testing/index.js';
+import { groupCount, readJsonFiles, throttleFiles, tumblingWindow, withWatermark, type OutputMode, type StreamingQueryProgress, type TriggerSpec } from '../src/index.js';
+import { createTestScheduler, notation, playFiles, put, testQuery, virtualDirectory, type VirtualFileSystem } from '../src/testing/index.js';
 
 const schema = 'time TIMESTAMP, action STRING';
-/** An event at `s` seconds after the epoch. */
-const at = (s: number, action = 'Open') => ({ time: s, action });
-const sec = (s: number) => s * 1000;
+const ev = notation(schema, 'action@time');
+type Scheduler = ReturnType<typeof createTestScheduler>;
 
-type CountRow = { readonly window: { readonly start: number; readonly end: number }; readonly count: number };
+/** A file's content: Open events at these times (or `Action@time` rows). */
+const opens = (...times: string[]) => ev.lines(...times.map((t) => (t.includes('@') ? t : `Open@${t}`)));
 
-/** `[10,15) 5`: a window in seconds and its count. */
-const show = (r: CountRow) => `[${r.window.start / 1000},${r.window.end / 1000}) ${r.count}`;
+/** The watermark a batch ran with, as progress reports it (Spark's `eventTime.watermark`), in the notation. */
+const ranWith = (p: StreamingQueryProgress) => ev.time(Date.parse(p.eventTime.watermark ?? ''));
 
-/** What a marble value says of a batch: its id, data or no-data, the watermark it ran with (s), and its rows. */
-function summary(b: MicroBatch<CountRow>) {
-  return { id: b.batchId, data: b.isDataBatch, wm: b.watermarkMs / 1000, rows: b.rows.map(show).sort() };
-}
+/** What a batch was: `d` data or `-` no-data, and the watermark it ran with. */
+const kind = (p: StreamingQueryProgress) => `${p.sources[0]?.startOffset === null || JSON.stringify(p.sources[0]?.startOffset) !== JSON.stringify(p.sources[0]?.endOffset) ? 'd' : '-'} ${ranWith(p)}`;
 
-function windowCounts(fs: VirtualFileSystem, scheduler: ReturnType<typeof createTestScheduler>, opts: { n?: number; trigger?: TriggerSpec; delay?: string } = {}) {
-  return readJsonFiles('/in', { schema, fileSystem: fs, scheduler }).pipe(
+function windowCounts(fs: VirtualFileSystem, scheduler: Scheduler, opts: { n?: number; trigger?: TriggerSpec; watch?: boolean } = {}) {
+  return readJsonFiles('/in', { schema, fileSystem: fs, scheduler, ...(opts.watch === undefined ? {} : { watch: opts.watch }) }).pipe(
     throttleFiles(opts.n ?? 1, { trigger: opts.trigger ?? 'default' }),
-    withWatermark('time', opts.delay ?? '10 seconds'),
-    tumblingWindow('time', '5 seconds'),
+    withWatermark('time', '10 minutes'),
+    tumblingWindow('time', '5 minutes'),
     groupCount('window'),
   );
 }
 
-describe('the watermark on the driver (append mode: a sink-less pipeline with a watermarked window key)', () => {
+/** The query in append mode (a window once, when final), run from 0 to `stop`. */
+function appendRun(scheduler: Scheduler, fs: VirtualFileSystem, stop = '2500ms', opts: { noDataMicroBatches?: boolean } = {}) {
+  return testQuery(scheduler, windowCounts(fs, scheduler), { run: `^ ${stop} !`, input: ev, output: 'window count', outputMode: 'append', ...opts });
+}
+
+describe('the watermark on the driver (append mode: a window key with a watermark)', () => {
   it('lags one batch: a batch runs with the watermark of the batches before it, and a no-data batch follows when it moved', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(10), at(11), at(12), at(13), at(14), at(15)]]);
-      arriveAt(fs, scheduler, 1500, '/in/b.json', [at(25)]); // listed at 2000
-      const out$ = windowCounts(fs, scheduler).pipe(map(summary));
-      // frame 0: data batch 0 runs with watermark 0; its max 15 - 10 makes 5, so no-data batch 1 runs at once.
-      // frame 2000: data batch 2 runs with 5 (not 15); then no-data batch 3 with 15 emits [10,15).
-      expectObservable(out$, '^ 2500ms !').toBe('(ab) 1996ms (cd)', {
-        a: { id: 0, data: true, wm: 0, rows: [] },
-        b: { id: 1, data: false, wm: 5, rows: [] },
-        c: { id: 2, data: true, wm: 5, rows: [] },
-        d: { id: 3, data: false, wm: 15, rows: ['[10,15) 5'] },
-      });
+      const fs = virtualDirectory('/in', [opens('00:10', '00:11', '00:12', '00:13', '00:14', '00:15')]);
+      playFiles(fs, scheduler, '1500ms a', { a: put('/in/b.json', opens('00:25')) }); // listed at 2000
+      const q = appendRun(scheduler, fs);
+      // frame 0: data batch 0 runs with 00:00; its max 00:15 - 10 min makes 00:05, so no-data batch 1 runs at once.
+      // frame 2000: data batch 2 runs with 00:05 (not 00:15); then no-data batch 3 with 00:15 emits [00:10,00:15).
+      expectObservable(q.progress.pipe(map(kind))).toBe('(ab) 1996ms (cd)', { a: 'd 00:00', b: '- 00:05', c: 'd 00:05', d: '- 00:15' });
+      expectObservable(q.watermark).toBe('a 1999ms b', { a: '00:05', b: '00:15' });
+      expectObservable(q.output).toBe('(ab) 1996ms (cd)', { a: [], b: [], c: [], d: ['[00:10,00:15) 5'] });
     });
   });
 
   it('emits a window exactly once, in the first batch whose watermark reached its end, and drops later rows of it as late', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(10), at(16)]]);
-      arriveAt(fs, scheduler, 500, '/in/b.json', [at(30)]); // watermark 20 after it: [10,15) and [15,20) close
-      arriveAt(fs, scheduler, 1500, '/in/c.json', [at(11), at(31)]); // 11 is late; 31 keeps the watermark at 21
-      const out$ = windowCounts(fs, scheduler).pipe(map(summary));
-      expectObservable(out$, '^ 2500ms !').toBe('(ab) 996ms (cd) 996ms (ef)', {
-        a: { id: 0, data: true, wm: 0, rows: [] },
-        b: { id: 1, data: false, wm: 6, rows: [] },
-        c: { id: 2, data: true, wm: 6, rows: [] },
-        d: { id: 3, data: false, wm: 20, rows: ['[10,15) 1', '[15,20) 1'] },
-        e: { id: 4, data: true, wm: 20, rows: [] }, // 11 is dropped: [10,15) was emitted already
-        f: { id: 5, data: false, wm: 21, rows: [] }, // 31 moved the watermark to 21: nothing closes
+      const fs = virtualDirectory('/in', [opens('00:10', '00:16')]);
+      playFiles(fs, scheduler, '500ms a 999ms b', {
+        a: put('/in/b.json', opens('00:30')), // watermark 00:20 after it: [00:10,00:15) and [00:15,00:20) close
+        b: put('/in/c.json', opens('00:11', '00:31')), // 00:11 is late; 00:31 moves the watermark to 00:21
       });
+      const q = appendRun(scheduler, fs);
+      expectObservable(q.output).toBe('(ab) 996ms (cd) 996ms (ef)', { a: [], b: [], c: [], d: ['[00:10,00:15) 1', '[00:15,00:20) 1'], e: [], f: [] });
+      expectObservable(q.lateRows).toBe('2000ms a', { a: ['Open@00:11'] }); // [00:10,00:15) was emitted already
+      expectObservable(q.watermark).toBe('a 999ms b 999ms c', { a: '00:06', b: '00:20', c: '00:21' }); // 00:31 moved it; nothing closes
     });
   });
 
   it('never goes back: a batch of older events leaves the watermark where it was', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(40)], [at(12)], [at(13)]]);
-      const out$ = windowCounts(fs, scheduler).pipe(map((b) => `${b.batchId}:${b.watermarkMs / 1000}`));
-      // Batch 0 (40) moves the watermark to 30, used from batch 1 on; batches 1 and 2 are older and
-      // change nothing. New data comes before a no-data batch, and none is due after batch 2 (the
-      // watermark did not move past the one it ran with).
-      expectObservable(out$, '^ 100ms !').toBe('(abc)', { a: '0:0', b: '1:30', c: '2:30' });
+      const q = appendRun(scheduler, virtualDirectory('/in', [opens('00:40'), opens('00:12'), opens('00:13')]), '100ms');
+      // Batch 0 (00:40) moves the watermark to 00:30, used from batch 1 on; batches 1 and 2 are older
+      // and change nothing. New data comes before a no-data batch, and none is due after batch 2.
+      expectObservable(q.progress.pipe(map(kind))).toBe('(abc)', { a: 'd 00:00', b: 'd 00:30', c: 'd 00:30' });
+      expectObservable(q.watermark).toBe('a', { a: '00:30' });
     });
   });
 });
@@ -98,13 +81,12 @@ describe('lateness is judged by the previous batch’s watermark (Spark 3.4+, SP
   it('counts a row behind the new watermark when its batch directly follows the one that moved it, then emits and evicts its window', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      // Both files are there at start: batch 1 is a data batch right after batch 0 moved the watermark to 20.
-      const fs = virtualDirectory('/in', [[at(30)], [at(12)]]);
-      expectObservable(windowCounts(fs, scheduler).pipe(map(summary)), '^ 100ms !').toBe('(ab)', {
-        a: { id: 0, data: true, wm: 0, rows: [] },
-        // 12 is behind 20 but not behind 0, the watermark batch 0 ran with: it counts, and [10,15) closes at once.
-        b: { id: 1, data: true, wm: 20, rows: ['[10,15) 1'] },
-      });
+      // Both files are there at start: batch 1 is a data batch right after batch 0 moved the watermark to 00:20.
+      const q = appendRun(scheduler, virtualDirectory('/in', [opens('00:30'), opens('00:12')]), '100ms');
+      expectObservable(q.progress.pipe(map(kind))).toBe('(ab)', { a: 'd 00:00', b: 'd 00:20' });
+      // 00:12 is behind 00:20 but not behind 00:00, the watermark batch 0 ran with: it counts, and [00:10,00:15) closes at once.
+      expectObservable(q.output).toBe('(ab)', { a: [], b: ['[00:10,00:15) 1'] });
+      expectObservable(q.lateRows).toBe('');
     });
   });
 });
@@ -112,62 +94,49 @@ describe('lateness is judged by the previous batch’s watermark (Spark 3.4+, SP
 describe('late rows as data', () => {
   it('sends each batch’s late rows on the query’s lateRows, with the watermark and the window they missed, and counts them in progress', () => {
     const scheduler = createTestScheduler();
-    const late: unknown[] = [];
-    const dropped: unknown[] = [];
-    scheduler.run(({ flush }) => {
-      const fs = virtualDirectory('/in', [[at(30)]]);
-      arriveAt(fs, scheduler, 1500, '/in/late.json', [at(10), at(11), at(22, 'Close')]); // watermark 20: 10 and 11 late, 22 not
-      const catalog = new Catalog();
-      const query = startQuery(windowCounts(fs, scheduler).pipe(toMemoryTable('t', { catalog, outputMode: 'append' })));
-      query.lateRows.subscribe((e: LateRowsEvent) =>
-        late.push({
-          frame: scheduler.now(),
-          batchId: e.batchId,
-          wm: e.watermarkMs / 1000,
-          operator: e.operatorName,
-          rows: e.rows.map((r) => `${String(r.row['time'])}->${r.windows.map((w) => `[${w.start / 1000},${w.end / 1000})`).join()}`),
-        }),
-      );
-      query.progress.subscribe((p: StreamingQueryProgress) => dropped.push([scheduler.now(), p.stateOperators[0]?.numLateInputRows, p.stateOperators[0]?.numRowsDroppedByWatermark]));
-      scheduler.schedule(() => void query.stop(), 3000);
-      flush();
+    const missed: unknown[] = [];
+    scheduler.run(({ expectObservable }) => {
+      const fs = virtualDirectory('/in', [opens('00:30')]);
+      playFiles(fs, scheduler, '1500ms a', { a: put('/in/late.json', opens('00:10', '00:11', 'Close@00:22')) }); // watermark 00:20: 00:10 and 00:11 late, 00:22 not
+      const q = appendRun(scheduler, fs, '3s');
+      q.query.lateRows.subscribe((e) => missed.push([scheduler.now(), e.batchId, e.operatorName, ev.time(e.watermarkMs), e.rows.map((r) => r.windows.map((w) => `[${ev.time(w.start)},${ev.time(w.end)})`).join())]));
+      expectObservable(q.lateRows).toBe('2000ms a', { a: ['Open@00:10', 'Open@00:11'] });
+      // Spark's numRowsDroppedByWatermark counts late groups after the batch's own aggregation (one window here); the input rows are 2.
+      const late = (p: StreamingQueryProgress) => [p.stateOperators[0]?.numLateInputRows, p.stateOperators[0]?.numRowsDroppedByWatermark];
+      expectObservable(q.progress.pipe(map(late))).toBe('(ab) 1996ms c', { a: [0, 0], b: [0, 0], c: [2, 1] });
     });
-    expect(late).toEqual([{ frame: 2000, batchId: 2, wm: 20, operator: 'groupCount', rows: ['10000->[10,15)', '11000->[10,15)'] }]);
-    // Spark's numRowsDroppedByWatermark counts late groups after the batch's own aggregation (one window here); the input rows are 2.
-    expect(dropped).toEqual([
-      [0, 0, 0],
-      [0, 0, 0],
-      [2000, 2, 1],
-    ]);
+    expect(missed).toEqual([[2000, 2, 'groupCount', '00:20', ['[00:10,00:15)', '[00:10,00:15)']]]);
   });
 
   it('calls withWatermark’s onLateRows once per batch with the same rows', () => {
     const scheduler = createTestScheduler();
     const seen: number[] = [];
-    scheduler.run(() => {
-      const fs = virtualDirectory('/in', [[at(30)]]);
-      arriveAt(fs, scheduler, 500, '/in/late.json', [at(1), at(2), at(3)]); // after the no-data batch moved the watermark to 20
-      const sub = readJsonFiles('/in', { schema, fileSystem: fs, scheduler })
-        .pipe(throttleFiles(1), withWatermark('time', '10 seconds', { onLateRows: (e) => seen.push(e.rows.length) }), tumblingWindow('time', '5 seconds'), groupCount('window'))
-        .subscribe();
-      scheduler.schedule(() => sub.unsubscribe(), 2000);
+    scheduler.run(({ expectObservable }) => {
+      const fs = virtualDirectory('/in', [opens('00:30')]);
+      playFiles(fs, scheduler, '500ms a', { a: put('/in/late.json', opens('00:01', '00:02', '00:03')) }); // after the no-data batch moved the watermark to 00:20
+      const steps = readJsonFiles('/in', { schema, fileSystem: fs, scheduler }).pipe(
+        throttleFiles(1),
+        withWatermark('time', '10 minutes', { onLateRows: (e) => seen.push(e.rows.length) }),
+        tumblingWindow('time', '5 minutes'),
+        groupCount('window'),
+      );
+      const q = testQuery(scheduler, steps, { run: '^ 2s !', input: ev, outputMode: 'append' });
+      expectObservable(q.lateRows.pipe(map((rows) => rows.length))).toBe('1000ms a', { a: 3 });
     });
     expect(seen).toEqual([3]);
   });
 });
 
 describe('eviction bounds the state', () => {
-  function stateRows(mode: OutputMode) {
+  /** Per batch: rows in the state store after it, and rows it removed. */
+  function stateRows(mode: OutputMode): [number, number][] {
     const scheduler = createTestScheduler();
-    const totals: [number, number, number][] = [];
+    const totals: [number, number][] = [];
     scheduler.run(() => {
-      // Windows of 5 s over 100 s of events, 2 per file, always in order.
-      const files = Array.from({ length: 10 }, (_, i) => [at(i * 10), at(i * 10 + 6)]);
-      const fs = virtualDirectory('/in', files);
-      const sub = windowCounts(fs, scheduler)
-        .pipe(foreachBatch(() => undefined, { outputMode: mode }))
-        .subscribe((p) => totals.push([p.batchId, p.stateOperators[0]?.numRowsTotal ?? -1, p.stateOperators[0]?.numRowsRemoved ?? -1]));
-      scheduler.schedule(() => sub.unsubscribe(), 100);
+      // Windows of 5 minutes over 100 minutes of events, 2 per file, always in order.
+      const files = Array.from({ length: 10 }, (_, i) => ev.lines({ time: (i * 10 * 60) * 1000, action: 'Open' }, { time: ((i * 10 + 6) * 60) * 1000, action: 'Open' }));
+      const q = testQuery(scheduler, windowCounts(virtualDirectory('/in', files), scheduler), { run: '^ 100ms !', outputMode: mode });
+      q.progress.subscribe((p) => totals.push([p.stateOperators[0]?.numRowsTotal ?? -1, p.stateOperators[0]?.numRowsRemoved ?? -1]));
     });
     return totals;
   }
@@ -175,49 +144,39 @@ describe('eviction bounds the state', () => {
   it('append and update remove every group whose window ended at or before the watermark: the state stays at the open windows', () => {
     for (const mode of ['append', 'update'] as const) {
       const totals = stateRows(mode);
-      const maxState = Math.max(...totals.map(([, n]) => n));
       // At most: the batch's two new windows, the previous batch's two, and one more whose end is
-      // still inside the 10 s delay; everything older has been removed.
-      expect(maxState).toBeLessThanOrEqual(5);
-      expect(totals.reduce((s, [, , removed]) => s + removed, 0)).toBeGreaterThanOrEqual(16);
+      // still inside the 10-minute delay; everything older has been removed.
+      expect(Math.max(...totals.map(([n]) => n))).toBeLessThanOrEqual(5);
+      expect(totals.reduce((s, [, removed]) => s + removed, 0)).toBeGreaterThanOrEqual(16);
     }
   });
 
   it('complete never evicts: the state holds every window seen', () => {
     const totals = stateRows('complete');
-    expect(totals[totals.length - 1]?.[1]).toBe(20);
-    expect(totals.every(([, , removed]) => removed === 0)).toBe(true);
+    expect(totals[totals.length - 1]?.[0]).toBe(20);
+    expect(totals.every(([, removed]) => removed === 0)).toBe(true);
   });
 });
 
 describe('no-data batches', () => {
   it('runs none when turned off (Spark’s noDataMicroBatches.enabled=false): the window waits for the next data batch', () => {
     const scheduler = createTestScheduler();
-    const rows: string[][] = [];
-    const ids: string[] = [];
-    scheduler.run(({ flush }) => {
-      const fs = virtualDirectory('/in', [[at(10), at(15)], [at(25)]]);
-      arriveAt(fs, scheduler, 1500, '/in/z.json', [at(26)]);
-      const query = startQuery(
-        windowCounts(fs, scheduler).pipe(foreachBatch<CountRow>((r) => void rows.push(r.map(show)), { outputMode: 'append' })),
-        { noDataMicroBatches: false },
-      );
-      query.progress.subscribe((p) => ids.push(`${scheduler.now()}:${p.batchId}:${p.numInputRows}`));
-      scheduler.schedule(() => void query.stop(), 3000);
-      flush();
+    scheduler.run(({ expectObservable }) => {
+      const fs = virtualDirectory('/in', [opens('00:10', '00:15'), opens('00:25')]);
+      playFiles(fs, scheduler, '1500ms a', { a: put('/in/z.json', opens('00:26')) });
+      const q = appendRun(scheduler, fs, '3s', { noDataMicroBatches: false });
+      expectObservable(q.progress.pipe(map((p) => `${p.batchId}:${p.numInputRows}`))).toBe('(ab) 1996ms c', { a: '0:2', b: '1:1', c: '2:1' });
+      // [00:10,00:15) closes with watermark 00:15 (after batch 1) but is emitted only by data batch 2.
+      expectObservable(q.output).toBe('(ab) 1996ms c', { a: [], b: [], c: ['[00:10,00:15) 1'] });
     });
-    expect(ids).toEqual(['0:0:2', '0:1:1', '2000:2:1']);
-    // The window [10,15) closes with watermark 15 (after batch 1) but is emitted only by data batch 2.
-    expect(rows).toEqual([[], [], ['[10,15) 1']]);
   });
 
   it('runs none in complete mode (nothing to emit or evict), however far the watermark moves', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(10)], [at(100)]]);
-      const catalog = new Catalog();
-      const p$ = windowCounts(fs, scheduler).pipe(toMemoryTable('t', { catalog, outputMode: 'complete' }), map((p) => p.numInputRows));
-      expectObservable(p$, '^ 100ms !').toBe('(ab)', { a: 1, b: 1 });
+      const q = testQuery(scheduler, windowCounts(virtualDirectory('/in', [opens('00:10'), opens('01:40')]), scheduler), { run: '^ 100ms !', outputMode: 'complete' });
+      expectObservable(q.progress.pipe(map((p) => p.numInputRows))).toBe('(ab)', { a: 1, b: 1 });
+      expectObservable(q.watermark).toBe('a', { a: ev.at('01:30') }); // batch 0 left it at 0; no notation: epoch ms
     });
   });
 });
@@ -226,25 +185,23 @@ describe('once and availableNow at the end', () => {
   it('once: one batch with everything, no no-data batch, then complete (the closed window is not emitted)', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(10)], [at(30)]]);
-      expectObservable(windowCounts(fs, scheduler, { trigger: 'once' }).pipe(map(summary))).toBe('(a|)', {
-        a: { id: 0, data: true, wm: 0, rows: [] },
-      });
+      const fs = virtualDirectory('/in', [opens('00:10'), opens('00:30')]);
+      const q = testQuery(scheduler, windowCounts(fs, scheduler, { trigger: 'once' }), { input: ev, output: 'window count', outputMode: 'append' });
+      expectObservable(q.batches).toBe('(a|)', { a: { batchId: 0, files: ['file-0.json', 'file-1.json'], rows: ['Open@00:10', 'Open@00:30'] } });
+      expectObservable(q.output).toBe('(a|)', { a: [] });
     });
   });
 
   it('availableNow: the available files n per batch, then the closing no-data batch, then complete', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(10)], [at(30)]]);
-      arriveAt(fs, scheduler, 1, '/in/later.json', [at(50)]); // after the start: not part of this run
-      // Batch 0 (10) moves the watermark to 0 only (10 - 10): no no-data batch. Batch 1 (30)
-      // runs with 0 and moves it to 20: the closing no-data batch 2 emits [10,15). Then complete.
-      expectObservable(windowCounts(fs, scheduler, { trigger: 'availableNow' }).pipe(map(summary))).toBe('(abc|)', {
-        a: { id: 0, data: true, wm: 0, rows: [] },
-        b: { id: 1, data: true, wm: 0, rows: [] },
-        c: { id: 2, data: false, wm: 20, rows: ['[10,15) 1'] },
-      });
+      const fs = virtualDirectory('/in', [opens('00:10'), opens('00:30')]);
+      playFiles(fs, scheduler, '-a', { a: put('/in/later.json', opens('00:50')) }); // after the start: not part of this run
+      const q = testQuery(scheduler, windowCounts(fs, scheduler, { trigger: 'availableNow' }), { input: ev, output: 'window count', outputMode: 'append' });
+      // Batch 0 (00:10) moves the watermark to 00:00 only: no no-data batch. Batch 1 (00:30)
+      // runs with 00:00 and moves it to 00:20: the closing no-data batch 2 emits [00:10,00:15). Then complete.
+      expectObservable(q.progress.pipe(map(kind))).toBe('(abc|)', { a: 'd 00:00', b: 'd 00:00', c: '- 00:20' });
+      expectObservable(q.output).toBe('(abc|)', { a: [], b: [], c: ['[00:10,00:15) 1'] });
     });
   });
 });
@@ -253,26 +210,23 @@ describe('progress reports what the driver did', () => {
   it('gives each batch its offsets, input rows, watermark and the virtual durations of its phases', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at(10), at(11)], [at(30)]], { readDelayMs: 100, scheduler });
-      const catalog = new Catalog();
-      const p$ = windowCounts(fs, scheduler).pipe(
-        toMemoryTable('t', { catalog, outputMode: 'append' }),
-        map((p) => ({
-          batchId: p.batchId,
-          offsets: [p.sources[0]?.startOffset, p.sources[0]?.endOffset],
-          inputs: p.sources[0]?.inputs,
-          numInputRows: p.numInputRows,
-          watermark: p.eventTime.watermark,
-          getBatch: p.durationMs.getBatch,
-          trigger: p.durationMs.triggerExecution,
-          state: p.stateOperators.map((s) => [s.operatorName, s.numRowsTotal, s.stateVersion]),
-          out: p.sink.numOutputRows,
-        })),
-      );
-      expectObservable(p$, '^ 500ms !').toBe('100ms a 99ms (bc)', {
+      const fs = virtualDirectory('/in', [opens('00:10', '00:11'), opens('00:30')], { readDelayMs: 100, scheduler });
+      const q = appendRun(scheduler, fs, '500ms');
+      const fields = (p: StreamingQueryProgress) => ({
+        batchId: p.batchId,
+        offsets: [p.sources[0]?.startOffset, p.sources[0]?.endOffset],
+        inputs: p.sources[0]?.inputs,
+        numInputRows: p.numInputRows,
+        watermark: p.eventTime.watermark,
+        getBatch: p.durationMs.getBatch,
+        trigger: p.durationMs.triggerExecution,
+        state: p.stateOperators.map((s) => [s.operatorName, s.numRowsTotal, s.stateVersion]),
+        out: p.sink.numOutputRows,
+      });
+      expectObservable(q.progress.pipe(map(fields))).toBe('100ms a 99ms (bc)', {
         a: { batchId: 0, offsets: [null, { files: 1 }], inputs: ['file-0.json'], numInputRows: 2, watermark: '1970-01-01T00:00:00.000Z', getBatch: 100, trigger: 100, state: [['groupCount', 1, 1]], out: 0 },
-        b: { batchId: 1, offsets: [{ files: 1 }, { files: 2 }], inputs: ['file-1.json'], numInputRows: 1, watermark: '1970-01-01T00:00:01.000Z', getBatch: 100, trigger: 100, state: [['groupCount', 2, 2]], out: 0 },
-        c: { batchId: 2, offsets: [{ files: 2 }, { files: 2 }], inputs: [], numInputRows: 0, watermark: '1970-01-01T00:00:20.000Z', getBatch: 0, trigger: 0, state: [['groupCount', 1, 3]], out: 1 },
+        b: { batchId: 1, offsets: [{ files: 1 }, { files: 2 }], inputs: ['file-1.json'], numInputRows: 1, watermark: '1970-01-01T00:01:00.000Z', getBatch: 100, trigger: 100, state: [['groupCount', 2, 2]], out: 0 },
+        c: { batchId: 2, offsets: [{ files: 2 }, { files: 2 }], inputs: [], numInputRows: 0, watermark: '1970-01-01T00:20:00.000Z', getBatch: 0, trigger: 0, state: [['groupCount', 1, 3]], out: 1 },
       });
     });
   });

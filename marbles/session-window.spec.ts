@@ -1,37 +1,41 @@
-// When a session window comes out in append mode, frame by frame: a session is emitted by the
-// first batch whose watermark has passed its end (here the no-data batch after the data batch
-// that moved the watermark), and a row that extends it before then keeps it open.
+// When a session window comes out in append mode, frame by frame, written with the kit
+// (structured-rx/testing): a session is emitted by the first batch whose watermark has passed its
+// end (here the no-data batch after the data batch that moved the watermark), and a row that
+// extends it before then keeps it open. Event times are minutes of 1970-01-01.
 import { map } from 'rxjs';
-import { groupCount, readJsonFiles, sessionWindow, throttleFiles, withWatermark, type MicroBatch } from '../src/index.js';
-import { arriveAt, createTestScheduler, virtualDirectory } from '../src/testing/index.js';
+import { groupCount, readJsonFiles, sessionWindow, throttleFiles, withWatermark, type StreamingQueryProgress } from '../src/index.js';
+import { createTestScheduler, notation, playFiles, put, testQuery, virtualDirectory } from '../src/testing/index.js';
 
 const schema = 'user STRING, time TIMESTAMP';
-const at = (user: string, s: number) => ({ user, time: s });
-type Out = { user: string | null; session_window: { start: number; end: number }; count: number };
-const summary = (b: MicroBatch<Out>) => ({ id: b.batchId, wm: b.watermarkMs / 1000, rows: b.rows.map((r) => `${r.user} [${r.session_window.start / 1000},${r.session_window.end / 1000}) ${r.count}`).sort() });
+const ev = notation(schema, 'user@time');
 
 describe('session windows in append mode', () => {
   it('emits a session when the watermark passes its end; a row that arrives in time extends it instead', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      const fs = virtualDirectory('/in', [[at('a', 10), at('b', 10)]]);
-      arriveAt(fs, scheduler, 500, '/in/1.json', [at('a', 18)]); // extends a to [10,28); watermark 13
-      arriveAt(fs, scheduler, 1500, '/in/2.json', [at('c', 40)]); // watermark 35: a [10,28) and b [10,20) end
-      const out$ = readJsonFiles('/in', { schema, fileSystem: fs, scheduler }).pipe(
-        throttleFiles(1),
-        withWatermark('time', '5 seconds'),
-        sessionWindow('time', '10 seconds'),
-        groupCount('user', 'session_window'),
-        map((b) => summary(b as unknown as MicroBatch<Out>)),
-      );
-      expectObservable(out$, '^ 2500ms !').toBe('(ab) 996ms (cd) 996ms (ef)', {
-        a: { id: 0, wm: 0, rows: [] },
-        b: { id: 1, wm: 5, rows: [] }, // no-data batch: nothing ends by 5
-        c: { id: 2, wm: 5, rows: [] },
-        d: { id: 3, wm: 13, rows: [] }, // b [10,20) is still open at 13
-        e: { id: 4, wm: 13, rows: [] },
-        f: { id: 5, wm: 35, rows: ['a [10,28) 2', 'b [10,20) 1'] },
+      const fs = virtualDirectory('/in', [ev.lines('a@00:10', 'b@00:10')]);
+      playFiles(fs, scheduler, '500ms x 999ms y', {
+        x: put('/in/1.json', ev.lines('a@00:18')), // extends a to [00:10,00:28); watermark 00:13
+        y: put('/in/2.json', ev.lines('c@00:40')), // watermark 00:35: a [00:10,00:28) and b [00:10,00:20) end
       });
+      const sessions = readJsonFiles('/in', { schema, fileSystem: fs, scheduler }).pipe(
+        throttleFiles(1),
+        withWatermark('time', '5 minutes'),
+        sessionWindow('time', '10 minutes'),
+        groupCount('user', 'session_window'),
+      );
+      const q = testQuery(scheduler, sessions, { run: '^ 2500ms !', input: ev, output: 'user session_window count', outputMode: 'append' });
+      const ranWith = (p: StreamingQueryProgress) => `${p.batchId} ${ev.time(Date.parse(p.eventTime.watermark ?? ''))}`;
+      expectObservable(q.progress.pipe(map(ranWith))).toBe('(ab) 996ms (cd) 996ms (ef)', { a: '0 00:00', b: '1 00:05', c: '2 00:05', d: '3 00:13', e: '4 00:13', f: '5 00:35' });
+      expectObservable(q.output).toBe('(ab) 996ms (cd) 996ms (ef)', {
+        a: [],
+        b: [], // no-data batch: nothing ends by 00:05
+        c: [],
+        d: [], // b [00:10,00:20) is still open at 00:13
+        e: [],
+        f: ['a [00:10,00:28) 2', 'b [00:10,00:20) 1'],
+      });
+      expectObservable(q.watermark).toBe('a 999ms b 999ms c', { a: '00:05', b: '00:13', c: '00:35' });
     });
   });
 });
