@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import type { Row } from '../src/catalog.js';
-import { CheckpointDir, crashPoint } from '../src/engine/checkpoint.js';
+import { CHECKPOINT_FORMAT_VERSION, CheckpointDir, crashPoint } from '../src/engine/checkpoint.js';
 import { checkPlan, inputPlan, pipeline } from '../src/engine/compose.js';
 import { checkOutputMode } from '../src/engine/output-mode.js';
 import type { OutputMode, Pipeline } from '../src/engine/plan.js';
 import type { JsonValue } from '../src/engine/source.js';
+import { durationMs, type DurationLike } from '../src/duration.js';
 import { AnalysisError, InvalidArgumentError, StructuredRxError } from '../src/errors.js';
 import { isoTime, type StreamingQueryProgress } from '../src/progress.js';
 import type { ColumnType } from '../src/schema.js';
@@ -19,16 +20,54 @@ export interface ToJsonFilesOptions {
   readonly outputMode?: OutputMode;
   /** The query name for progress. */
   readonly name?: string;
+  /**
+   * Spark's `retention` (3.1+): how long a committed data file stays in the sink's log. When the
+   * log is compacted (every 10th batch), files committed longer ago are left out of it, so a long
+   * run's log stays bounded; readers that go by the log no longer see them (the files are not
+   * deleted). Default: forever, as Spark.
+   */
+  readonly retention?: DurationLike;
 }
 
 const OP = 'toJsonFiles';
 /** The sink's log of committed batches, as Spark's `FileStreamSinkLog`. */
 export const SINK_LOG_DIR = '_spark_metadata';
+/** Every this many batches the sink's log is compacted (Spark's `spark.sql.streaming.fileSink.log.compactInterval`, 10). */
+export const SINK_LOG_COMPACT_INTERVAL = 10;
 
-/** One committed batch in the sink's log: the data files it wrote. */
+/** A data file in the sink's log: its name in the sink's directory, its rows, and when it was committed (epoch ms). */
+interface SinkFile {
+  readonly path: string;
+  readonly rows: number;
+  readonly committedAtMs?: number;
+}
+
+/** One committed batch in the sink's log (`<batchId>`), or a compact file (`<batchId>.compact`): the data files of every batch up to it. */
 interface SinkLogEntry {
   readonly batchId: number;
-  readonly files: readonly { readonly path: string; readonly rows: number }[];
+  readonly files: readonly SinkFile[];
+}
+
+/**
+ * Which files of the sink's log to read, in order, for the batches after `after`: the latest
+ * compact file (`<n>.compact`, holding every batch up to n) when it is past `after`, then the
+ * batch entries after it (Spark's `CompactibleFileStreamLog.allFiles`). `names` is a listing of
+ * the log directory (other names are ignored).
+ */
+export function sinkLogFilesToRead(names: readonly string[], after = -1): { readonly batchId: number; readonly name: string }[] {
+  let compact = -1;
+  const entries: number[] = [];
+  for (const name of names) {
+    const m = /^(\d+)(\.compact)?$/.exec(name);
+    if (m === null) continue;
+    const id = Number(m[1]);
+    if (m[2] !== undefined) compact = Math.max(compact, id);
+    else entries.push(id);
+  }
+  const out: { batchId: number; name: string }[] = compact > after ? [{ batchId: compact, name: `${compact}.compact` }] : [];
+  const from = Math.max(compact, after);
+  for (const id of entries.sort((a, b) => a - b)) if (id > from) out.push({ batchId: id, name: String(id) });
+  return out;
 }
 
 /**
@@ -57,6 +96,7 @@ export function toJsonFiles(dir: string, options: ToJsonFilesOptions = {}) {
       errorClass: 'STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE',
     });
   }
+  const retentionMs = options.retention === undefined ? Infinity : durationMs(OP, 'retention', options.retention);
   return <R extends Row>(source: Observable<RowBatch<R>>): Pipeline<StreamingQueryProgress> => {
     const input = inputPlan(OP, source);
     const types = input.columns.types;
@@ -69,17 +109,22 @@ export function toJsonFiles(dir: string, options: ToJsonFilesOptions = {}) {
         outputMode,
         create: () => {
           const log = new CheckpointDir(join(dir, SINK_LOG_DIR));
+          let latest: number | undefined;
           return {
             addBatch: (batchId: number, rows: readonly unknown[]) => {
-              if (log.readJson(String(batchId)) !== undefined) return; // written before: a replayed batch
-              const files: { path: string; rows: number }[] = [];
+              // Spark's FileStreamSink: a batch at or before the log's latest was written before (a replayed batch).
+              latest ??= sinkLogFilesToRead(logNames(log)).at(-1)?.batchId ?? -1;
+              if (batchId <= latest) return;
+              const files: SinkFile[] = [];
               if (rows.length > 0) {
                 const name = `part-${String(batchId).padStart(5, '0')}-${randomUUID()}.json`;
                 writeAtomically(dir, name, rows.map((r) => JSON.stringify(toJsonRow(r as Row, types))).join('\n') + '\n');
-                files.push({ path: name, rows: rows.length });
+                files.push({ path: name, rows: rows.length, committedAtMs: Date.now() });
                 crashPoint('sink-before-log'); // crash test: the data file written, its log entry not yet
               }
-              log.writeJson(String(batchId), { batchId, files } as unknown as JsonValue);
+              if ((batchId + 1) % SINK_LOG_COMPACT_INTERVAL === 0) compactSinkLog(log, batchId, files, retentionMs);
+              else log.writeJson(String(batchId), { batchId, files } as unknown as JsonValue);
+              latest = batchId;
             },
           };
         },
@@ -104,6 +149,39 @@ function toJsonRow(row: Row, types: ReadonlyMap<string, ColumnType> | undefined)
   return out;
 }
 
+/** The names in the sink's log directory (none before its first batch). */
+function logNames(log: CheckpointDir): string[] {
+  try {
+    return readdirSync(log.dir);
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/**
+ * Writes batch `batchId`'s entry as a compact file: the files of every batch the log holds (the
+ * previous compact file and the entries after it) and this batch's, less those older than the
+ * retention; then drops the log files before the previous compact file, which no reader that
+ * starts now needs (one compaction interval later than the new file, so that a reader that listed
+ * the log just before finds what it listed, as Spark's cleanup delay).
+ */
+function compactSinkLog(log: CheckpointDir, batchId: number, files: readonly SinkFile[], retentionMs: number): void {
+  const earlier = sinkLogFilesToRead(logNames(log)).filter((f) => f.batchId < batchId);
+  const oldest = retentionMs === Infinity ? -Infinity : Date.now() - retentionMs;
+  const all: SinkFile[] = [];
+  for (const f of earlier) {
+    for (const file of sinkLogEntry(log.readJson(f.name), log.path(f.name)).files) if ((file.committedAtMs ?? Infinity) >= oldest) all.push(file);
+  }
+  all.push(...files);
+  log.writeJson(`${batchId}.compact`, { batchId, files: all } as unknown as JsonValue);
+  const previous = earlier.find((f) => f.name.endsWith('.compact'))?.batchId ?? -1;
+  for (const name of logNames(log)) {
+    const m = /^(\d+)(\.compact)?$/.exec(name);
+    if (m !== null && Number(m[1]) < previous) log.remove(name);
+  }
+}
+
 function writeAtomically(dir: string, name: string, text: string): void {
   mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${name}.tmp`);
@@ -124,14 +202,47 @@ function writeAtomically(dir: string, name: string, text: string): void {
  */
 export function readJsonFileSink(dir: string): Record<string, unknown>[] {
   const log = new CheckpointDir(join(dir, SINK_LOG_DIR));
-  const rows: Record<string, unknown>[] = [];
-  for (const batchId of log.numbers('.')) {
-    const entry = log.readJson(String(batchId)) as unknown as SinkLogEntry | undefined;
-    if (entry === undefined || !Array.isArray(entry.files)) throw new StructuredRxError(`${join(dir, SINK_LOG_DIR, String(batchId))}: not a file sink log entry`);
-    for (const f of entry.files) {
-      const text = readFileSync(join(dir, f.path), 'utf8');
-      for (const line of text.split('\n')) if (line !== '') rows.push(JSON.parse(line) as Record<string, unknown>);
-    }
+  // A log file listed and then removed by a compaction under way: list again (once).
+  for (let attempt = 0; ; attempt++) {
+    const toRead = sinkLogFilesToRead(logNames(log));
+    const entries = toRead.map((f) => log.readJson(f.name));
+    if (attempt === 0 && entries.includes(undefined)) continue;
+    const rows: Record<string, unknown>[] = [];
+    toRead.forEach((f, i) => {
+      for (const name of sinkLogEntryFiles(entries[i], log.path(f.name))) {
+        const text = readFileSync(join(dir, name), 'utf8');
+        for (const line of text.split('\n')) if (line !== '') rows.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    return rows;
   }
-  return rows;
+}
+
+/** An entry of the sink's log, checked; `where` names it in errors. */
+function sinkLogEntry(entry: JsonValue | undefined, where: string): SinkLogEntry {
+  sinkLogEntryFiles(entry, where);
+  return entry as unknown as SinkLogEntry;
+}
+
+/** The data files (names in the sink's directory) that one entry of the sink's log commits; `where` names the entry in errors. */
+export function sinkLogEntryFiles(entry: JsonValue | undefined, where: string): string[] {
+  const e = entry as Partial<SinkLogEntry> | null | undefined;
+  if (e === undefined || e === null || typeof e !== 'object' || !Array.isArray(e.files) || !e.files.every((f) => typeof f === 'object' && f !== null && typeof f.path === 'string')) {
+    throw new StructuredRxError(`${where}: not a file sink log entry`);
+  }
+  return e.files.map((f) => f.path);
+}
+
+/** {@link sinkLogEntryFiles} of an entry's text as the sink wrote it (`{formatVersion, value}`), for a reader that goes through its own file system. */
+export function parseSinkLogEntry(text: string, where: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StructuredRxError(`${where}: not a file sink log entry (torn, or not JSON)`);
+  }
+  const o = parsed as { formatVersion?: unknown; value?: unknown } | null;
+  if (o === null || typeof o !== 'object' || typeof o.formatVersion !== 'number' || !('value' in o)) throw new StructuredRxError(`${where}: not a file sink log entry`);
+  if (o.formatVersion > CHECKPOINT_FORMAT_VERSION) throw new StructuredRxError(`${where}: has format version ${o.formatVersion}, newer than this library's ${CHECKPOINT_FORMAT_VERSION}`);
+  return sinkLogEntryFiles(o.value as JsonValue, where);
 }

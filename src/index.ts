@@ -13,7 +13,7 @@ export { dropDuplicates, dropDuplicatesWithinWatermark } from '../operators/drop
 export { mapBatch, filterRows, selectColumns, withColumn, type BatchInfo } from '../operators/mapBatch.js';
 export { toMemoryTable, type ToMemoryTableOptions } from '../operators/toMemoryTable.js';
 export { foreachBatch, type ForeachBatchOptions } from '../operators/foreachBatch.js';
-export { toJsonFiles, readJsonFileSink, SINK_LOG_DIR, type ToJsonFilesOptions } from '../operators/toJsonFiles.js';
+export { toJsonFiles, readJsonFileSink, sinkLogFilesToRead, SINK_LOG_DIR, type ToJsonFilesOptions } from '../operators/toJsonFiles.js';
 
 // The query handle, catalog and engine.
 export { startQuery, StreamingQuery, StreamingQueryException, type StartQueryOptions, type StreamingQueryStatus } from './query.js';

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, of, toArray } from 'rxjs';
-import { AnalysisError, readJsonFileSink, readJsonFiles, startQuery, throttleFiles, toJsonFiles, tumblingWindow, groupCount, withWatermark, SINK_LOG_DIR } from '../../src/index.js';
+import { AnalysisError, readJsonFileSink, readJsonFiles, startQuery, throttleFiles, toJsonFiles, tumblingWindow, groupCount, withWatermark, SINK_LOG_DIR, sinkLogFilesToRead } from '../../src/index.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -81,6 +81,39 @@ describe('toJsonFiles', () => {
     await third.stop();
     expect(readJsonFileSink(out)).toEqual([{ time: '1970-01-01T00:00:01.000Z' }, { time: '1970-01-01T00:00:02.000Z' }]);
     expect(third.recentProgress.map((p) => p.batchId)).toEqual([1]);
+  });
+
+  it('compacts its log every 10 batches, as Spark: the compact file holds every batch up to it, older log files go one interval later', async () => {
+    const out = join(tempDir(), 'out');
+    const batches = Array.from({ length: 25 }, (_, i) => ({ rows: [{ i }] }));
+    await lastValueFrom(of(...batches).pipe(throttleFiles(1), toJsonFiles(out), toArray())); // one batch per item
+    const log = readdirSync(join(out, SINK_LOG_DIR)).filter((n) => !n.startsWith('.'));
+    // Before 9.compact: gone; 9.compact and batches 10..18, covered by 19.compact, stay one interval more.
+    expect(log.sort()).toEqual(['9.compact', ...Array.from({ length: 9 }, (_, k) => String(10 + k)), '19.compact', '20', '21', '22', '23', '24'].sort());
+    expect(readJsonFileSink(out)).toEqual(batches.map((b) => b.rows[0]));
+    expect(sinkLogFilesToRead(log)).toEqual([{ batchId: 19, name: '19.compact' }, ...[20, 21, 22, 23, 24].map((id) => ({ batchId: id, name: String(id) }))]);
+    expect(sinkLogFilesToRead(log, 21).map((f) => f.name)).toEqual(['22', '23', '24']);
+    // A replayed batch before the latest (in a compact file now) is still not written again.
+    await lastValueFrom(of({ rows: [{ i: 99 }] }).pipe(toJsonFiles(out), toArray()));
+    expect(readJsonFileSink(out)).toHaveLength(25);
+  });
+
+  it('with a retention, leaves data files committed longer ago out of its compacted log (Spark’s retention option)', async () => {
+    const out = join(tempDir(), 'out');
+    const sink = toJsonFiles(out, { retention: '1 hour' });
+    const realNow = Date.now;
+    const t0 = Date.UTC(2026, 0, 1);
+    // The clock moves two hours once batch 5's data file is written: batches 0..4 are committed
+    // two hours before batches 5..9, and the compaction at batch 9 keeps only 5..9.
+    Date.now = () => t0 + (existsSync(out) && readdirSync(out).filter((n) => n.startsWith('part-')).length >= 6 ? 2 * 3600_000 : 0);
+    try {
+      const batches = Array.from({ length: 10 }, (_, i) => ({ rows: [{ i }] }));
+      await lastValueFrom(of(...batches).pipe(throttleFiles(1), sink, toArray()));
+    } finally {
+      Date.now = realNow;
+    }
+    expect(readJsonFileSink(out)).toEqual([5, 6, 7, 8, 9].map((i) => ({ i })));
+    expect(() => toJsonFiles(out, { retention: 'soon' })).toThrow(/toJsonFiles: invalid retention/);
   });
 
   it('supports append mode only, as Spark’s file sink (an AnalysisError with Spark’s error class)', () => {
