@@ -40,6 +40,7 @@ export { tumblingWindowStart, slidingWindowStarts } from './window.js';
 export { compareNatural } from './natural-order.js';
 export { groupKey } from './group-key.js';
 export { nodeFileSystem, type FileStat, type StreamFileSystem } from './fs/file-system.js';
+export { inNameOrder } from './fs/name-order.js';
 
 // Errors.
 export { StructuredRxError, InvalidArgumentError, AnalysisError, FileReadError, MalformedRecordError } from './errors.js';
@@ -54,6 +55,8 @@ export {
   SqlAnalysisError,
   SqlNotAQueryError,
   SqlSyntaxError,
+  SqlExecutionError,
+  SqlLimitError,
   SqlUnknownColumnError,
   SqlUnknownFunctionError,
   SqlUnknownTableError,

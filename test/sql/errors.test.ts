@@ -37,12 +37,13 @@ describe('syntax errors', () => {
     expect(e).toBeInstanceOf(SqlSyntaxError);
     expect(e).toBeInstanceOf(StructuredRxError);
     const s = e as SqlSyntaxError;
+    // FROM is reserved: the select list is missing its item where FROM stands.
     expect(s.line).toBe(2);
-    expect(s.column).toBe(8);
-    expect(s.offset).toBe(22);
-    expect(s.found).toBe('c');
+    expect(s.column).toBe(3);
+    expect(s.offset).toBe(17);
+    expect(s.found).toBe('f');
     expect(s.expected.length).toBeGreaterThan(0);
-    expect(s.message).toContain('line 2, column 8');
+    expect(s.message).toContain('line 2, column 3');
   });
 
   test('an unterminated string', () => {

@@ -4903,57 +4903,32 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$silentFails++;
-    s2 = peg$parseCASE();
-    if (s2 === peg$FAILED) {
-      s2 = peg$parseCAST();
-      if (s2 === peg$FAILED) {
-        s2 = peg$parseEXISTS();
-        if (s2 === peg$FAILED) {
-          s2 = peg$parseNOT();
-          if (s2 === peg$FAILED) {
-            s2 = peg$parseIN();
-            if (s2 === peg$FAILED) {
-              s2 = peg$parseAND();
-              if (s2 === peg$FAILED) {
-                s2 = peg$parseOR();
-                if (s2 === peg$FAILED) {
-                  s2 = peg$parseSELECT();
-                  if (s2 === peg$FAILED) {
-                    s2 = peg$parseIS();
-                    if (s2 === peg$FAILED) {
-                      s2 = peg$parseLIKE();
-                      if (s2 === peg$FAILED) {
-                        s2 = peg$parseBETWEEN();
-                        if (s2 === peg$FAILED) {
-                          s2 = peg$parseWHEN();
-                          if (s2 === peg$FAILED) {
-                            s2 = peg$parseTHEN();
-                            if (s2 === peg$FAILED) {
-                              s2 = peg$parseELSE();
-                              if (s2 === peg$FAILED) {
-                                s2 = peg$parseEND();
-                                if (s2 === peg$FAILED) {
-                                  s2 = peg$parseNULL();
-                                  if (s2 === peg$FAILED) {
-                                    s2 = peg$parseTRUE();
-                                    if (s2 === peg$FAILED) {
-                                      s2 = peg$parseFALSE();
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
+    s2 = peg$currPos;
+    s3 = peg$currPos;
+    peg$silentFails++;
+    s4 = peg$parseLEFT();
+    if (s4 === peg$FAILED) {
+      s4 = peg$parseRIGHT();
+    }
+    peg$silentFails--;
+    if (s4 === peg$FAILED) {
+      s3 = undefined;
+    } else {
+      peg$currPos = s3;
+      s3 = peg$FAILED;
+    }
+    if (s3 !== peg$FAILED) {
+      s4 = peg$parseReserved();
+      if (s4 !== peg$FAILED) {
+        s3 = [s3, s4];
+        s2 = s3;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
       }
+    } else {
+      peg$currPos = s2;
+      s2 = peg$FAILED;
     }
     peg$silentFails--;
     if (s2 === peg$FAILED) {
