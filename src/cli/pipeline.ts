@@ -11,6 +11,7 @@ import { throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.j
 import { tumblingWindow } from '../../operators/tumblingWindow.js';
 import { withWatermark } from '../../operators/withWatermark.js';
 import { Catalog } from '../catalog.js';
+import { inNameOrder } from '../fs/name-order.js';
 import { AnalysisError, InvalidArgumentError, StructuredRxError } from '../errors.js';
 import type { BatchProgress } from '../progress.js';
 import { startQuery, type StreamingQuery } from '../query.js';
@@ -101,6 +102,8 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
       watch: options.watch || options.checkpoint !== undefined,
       pollInterval: WATCH_POLL_INTERVAL,
       latestFirst: options.latestFirst,
+      // The bundled dataset goes by file number: an installed copy's modification times are when npm unpacked it.
+      ...(options.bundledDataset ? { fileSystem: inNameOrder() } : {}),
     });
     // The schema is only known at run time, so rows are records of unknown values; the time
     // column was checked to be a TIMESTAMP column, whose values are epoch ms or null.
