@@ -1,5 +1,5 @@
 import type { Query, Statement } from './ast.js';
-import { parse as peggyParse, SyntaxError as PeggySyntaxError } from './grammar/parser.js';
+import { createSqlParser } from './grammar/parser.js';
 import { SqlLimitError, SqlNotAQueryError, SqlSyntaxError, SqlUnsupportedError } from './errors.js';
 
 /** The longest statement text read, in characters. */
@@ -93,8 +93,25 @@ function treeDepth(root: unknown): number {
   return max;
 }
 
+interface SqlParser {
+  readonly parse: (text: string, options: { readonly startRule: 'Start' | 'Empty' }) => unknown;
+  readonly SyntaxError: abstract new (...args: never[]) => Error;
+}
+
+let parser: SqlParser | null = null;
+
+/** The generated parser, built at the first statement (importing the library does not compile it). */
+function sqlParser(): SqlParser {
+  if (parser === null) parser = createSqlParser() as SqlParser;
+  return parser;
+}
+
+function peggyParse(text: string, options: { readonly startRule: 'Start' | 'Empty' }): unknown {
+  return sqlParser().parse(text, options);
+}
+
 function isPeggyError(e: unknown): e is PeggyError {
-  return e instanceof PeggySyntaxError;
+  return e instanceof sqlParser().SyntaxError && 'location' in e;
 }
 
 interface Parsed {
