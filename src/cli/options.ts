@@ -69,6 +69,8 @@ export interface CliOptions {
   readonly json: boolean;
   /** `--all-rows`: in a terminal, print every row of the final timeline, not only the first and last rows that fit the screen. */
   readonly allRows: boolean;
+  /** `--ui [port]`: serve the monitor page and /metrics on this port while the query runs (0: any free port); undefined without `--ui`. */
+  readonly ui: number | undefined;
   /** `--sql` statements, in the order given, parsed once. */
   readonly sql: readonly PreparedSql[];
   /** `--checkpoint`: the query's checkpoint directory (Spark's checkpointLocation), absolute; undefined for none. */
@@ -124,6 +126,7 @@ interface RawFlags {
   queryName: string;
   json?: boolean;
   allRows?: boolean;
+  ui?: number;
   sql: PreparedSql[];
   checkpoint?: string;
   output?: string;
@@ -191,6 +194,13 @@ const directoryParser = (flag: string): ((raw: string) => string) =>
   });
 const parseCheckpoint = directoryParser('--checkpoint');
 const parseOutput = directoryParser('--output');
+/** The monitor's default port, the Spark UI's. */
+export const UI_PORT = 4040;
+const parseUiPort = flagParser('--ui', (raw) => {
+  const port = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(port <= 65535)) throw flagValueError('--ui', raw, 'a port number from 0 to 65535, 0 for any free port (DIR goes before --ui, or --ui=PORT)');
+  return port;
+});
 const parseQueryName = flagParser('--query-name', (raw) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw flagValueError('--query-name', raw, 'a table name of letters, digits and _, not starting with a digit');
   return raw;
@@ -284,6 +294,14 @@ function declareFlags(context: CommandContext): Command {
     .option('--all-rows', 'in a terminal, print every row of the final timeline (default: its first and last rows, as many as fit the screen)')
     .addOption(
       new Option(
+        '--ui [port]',
+        'while the query runs, serve a live monitor page (rates, batch durations, watermark, state, late and malformed rows, the result table, SQL) and Prometheus metrics at /metrics on 127.0.0.1:port (0: any free port); the address is printed on stderr',
+      )
+        .preset(String(UI_PORT))
+        .argParser(parseUiPort),
+    )
+    .addOption(
+      new Option(
         '--sql <statement>',
         'a SQL SELECT over the memory table (Spark SQL, e.g. \'select action, sum(count) as total_count from counts group by action\'); repeatable. Its result replaces the default tables: after every trigger in a terminal, at the end otherwise, and in each --json line',
       )
@@ -325,6 +343,7 @@ function declareFlags(context: CommandContext): Command {
         '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
         '  structured-rx ./logs --window "10 minutes" --watermark "5 minutes" --output-mode append\n' +
         '  structured-rx ./incoming --watch --trigger "5 seconds"\n' +
+        '  structured-rx ./incoming --watch --ui 4040\n' +
         '  structured-rx --sql \'select action, sum(count) as total_count from counts group by action order by action\'\n' +
         '  structured-rx ./logs --agg "count(*) as n, avg(latency) as avg_latency" --filter "status >= 500"\n' +
         '  structured-rx --window "1 hour" --slide "15 minutes" --drop-duplicates time,action\n' +
@@ -436,6 +455,7 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     queryName: flags.queryName,
     json: flags.json === true,
     allRows: flags.allRows === true,
+    ui: flags.ui,
     sql: flags.sql,
     checkpoint,
     output,

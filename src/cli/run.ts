@@ -8,6 +8,7 @@ import { parseCommandLine, type CliOptions, type CommandContext } from './option
 import { PACED_TRIGGER, lateInputRows, startCliQuery, type RunningQuery, type TriggerResult } from './pipeline.js';
 import { finalReports, renderReport } from './report.js';
 import { TerminalView, type RunState } from './terminal-view.js';
+import type { MonitorServer } from '../monitor/server.js';
 
 const PROGRAM = 'structured-rx';
 
@@ -67,8 +68,10 @@ async function checkDirectory(dir: string): Promise<void> {
 async function runQuery(options: CliOptions, env: CliEnvironment): Promise<number> {
   const { stdout } = env;
   const style: OutputStyle = options.json ? 'json' : stdout.isTTY === true ? 'terminal' : 'plain';
-  // Paced only where a person watches the bundled dataset; --trigger always wins, --json never waits.
-  const trigger = options.trigger ?? (style === 'terminal' && options.bundledDataset ? PACED_TRIGGER : 'default');
+  // Paced only where a person watches the bundled dataset (in a terminal or on the --ui page); --trigger always wins.
+  const trigger = options.trigger ?? ((style === 'terminal' || options.ui !== undefined) && options.bundledDataset ? PACED_TRIGGER : 'default');
+  // --ui: the monitor (and prom-client) are loaded only when asked for.
+  const monitorModule = options.ui === undefined ? undefined : await import('../monitor/index.js');
 
   let outputClosed = false;
   let view: TerminalView | undefined;
@@ -94,6 +97,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
 
   running = startCliQuery(options, trigger, onTrigger);
   const { query } = running;
+  const monitor = monitorModule === undefined || options.ui === undefined ? undefined : await startUi(monitorModule, options.ui, running, env);
 
   // A reader that went away (`| head`): stop quietly. Stays installed: the last writes fail late.
   stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -151,6 +155,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await monitor?.close();
   }
 
   const state: RunState = failure !== undefined ? 'failed' : stoppedBySignal ? 'stopped' : 'done';
@@ -178,6 +183,25 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     write(reports.map(renderReport).join('\n'));
   }
   return EXIT_OK;
+}
+
+/**
+ * `--ui`: serves the monitor page for the query and its catalog and prints where on stderr. A
+ * port that cannot be had stops the query and is one line, exit 1.
+ */
+async function startUi(monitorModule: typeof import('../monitor/index.js'), port: number, running: RunningQuery, env: CliEnvironment): Promise<MonitorServer> {
+  try {
+    const monitor = await monitorModule.serveMonitor({ port, catalog: running.catalog });
+    env.stderr.write(`${PROGRAM}: monitor at ${monitor.url} (Prometheus metrics at ${monitor.url}metrics); it closes when the query ends\n`);
+    return monitor;
+  } catch (e) {
+    await running.query.stop();
+    if (e instanceof monitorModule.MonitorServerError) {
+      const why = e.code === 'EADDRINUSE' ? 'the port is in use; give another, or --ui 0 for any free one' : (e.code ?? e.message);
+      throw new CliInputError(`${e.host}:${e.port}`, `--ui cannot serve the monitor (${why})`);
+    }
+    throw e;
+  }
 }
 
 /** `batches 3–5`, or `batch 3`. */

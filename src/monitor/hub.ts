@@ -281,6 +281,7 @@ export class MonitorHub {
     if (this.closed) return;
     this.closed = true;
     this.subscription.unsubscribe();
+    if (this.clients.size > 0) this.flush(); // the last state (a query that just ended) before "bye"
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     if (this.statusTimer !== undefined) clearInterval(this.statusTimer);
     for (const close of [...this.closers]) close();

@@ -103,10 +103,17 @@ async function listen(
   { port, host, updateIntervalMs }: { port: number; host: string; updateIntervalMs: number },
   assets: () => ReadonlyMap<string, MonitorAsset>,
 ): Promise<MonitorServer> {
-  const files = new Map<string, { body: Buffer; type: string }>();
-  for (const [route, asset] of assets()) files.set(route, { body: await fsp.readFile(asset.file), type: asset.type });
+  // The hub follows the queries from this call on (before any await), so that a query that ends
+  // while the server starts is still on the page.
   const registry = options.registry ?? new Registry();
   const hub = new MonitorHub({ catalog: options.catalog, registry, updateIntervalMs });
+  const files = new Map<string, { body: Buffer; type: string }>();
+  try {
+    for (const [route, asset] of assets()) files.set(route, { body: await fsp.readFile(asset.file), type: asset.type });
+  } catch (e) {
+    hub.close();
+    throw e;
+  }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
