@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Measures the candidates for the interactive SQL over live tables (decision 0005):
-//   1. node-sql-parser (MariaDB grammar) + our evaluator (dist/src/sql, build first:
+//   1. our parser (generated from src/sql/grammar/spark.peggy; node-sql-parser until decision 0015) + our evaluator (dist/src/sql, build first:
 //      `npx tsc -p tsconfig.build.json`)
 //   2. DuckDB through @duckdb/node-api (installed on first use into bench/node_modules, see deps.mjs)
 // For each: install size on disk, time from a fresh `node` process start to the first query
@@ -60,8 +60,8 @@ const duckdbPackages = fs
   .readdirSync(path.join(BENCH_DIR, 'node_modules/@duckdb'))
   .map((n) => `@duckdb/${n}`);
 const sizes = {
-  ours: packagesBytes(['node-sql-parser', 'luxon']),
-  oursLoaded: fs.statSync(path.join(root, 'node_modules/node-sql-parser/build/mariadb.js')).size,
+  ours: packagesBytes(['luxon']),
+  oursLoaded: fs.statSync(path.join(root, 'dist/src/sql/grammar/parser.js')).size,
   duckdb: packagesBytes(duckdbPackages, BENCH_DIR),
 };
 
@@ -225,7 +225,7 @@ const lines = [
   '',
   'candidate                      | install size | first query (fresh node) | load 10k rows | grouped totals | timeline (10k rows sorted)',
   '-------------------------------|--------------|--------------------------|---------------|----------------|---------------------------',
-  `node-sql-parser + evaluator    | ${mb(sizes.ours.bytes)} (${sizes.ours.packages.join(', ')}; parser file loaded: ${mb(sizes.oursLoaded)}) | ${ms(oursStart.ms)} | ${ms(ours.load)} | ${ms(ours.totals)} | ${ms(ours.timeline)}`,
+  `own parser + evaluator         | ${mb(sizes.ours.bytes)} (${sizes.ours.packages.join(', ')}; parser file loaded: ${mb(sizes.oursLoaded)}) | ${ms(oursStart.ms)} | ${ms(ours.load)} | ${ms(ours.totals)} | ${ms(ours.timeline)}`,
   `DuckDB (@duckdb/node-api)      | ${mb(sizes.duckdb.bytes)} (${sizes.duckdb.packages.join(', ')}) | ${ms(duckStart.ms)} | ${ms(duck.load)} | ${ms(duck.totals)} | ${ms(duck.timeline)}`,
   `node start alone (baseline)    | -            | ${ms(baseline.ms)} | - | - | -`,
   '',

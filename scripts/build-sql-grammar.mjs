@@ -15,7 +15,7 @@ const source = generateSqlParser(root);
 if (process.argv.includes('--check')) {
   const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
   if (current !== source) {
-    process.stderr.write('src/sql/grammar/parser.ts is stale: run npm run build:sql-grammar\n');
+    process.stderr.write('src/sql/grammar/parser.ts is stale: run node scripts/build-sql-grammar.mjs\n');
     process.exit(1);
   }
 } else {
