@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileExample, runNodeTest, workedExample } from '../support/readme-example.js';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -92,4 +93,14 @@ describe('the packed package', () => {
     expect(summary.state).toBeLessThanOrEqual(4); // the windows still open behind the watermark
     expect(summary.emitted).toBeGreaterThan(100); // every other window of the 50 files, once
   }, 180_000);
+
+  it('runs the worked example of marbles/README.md unchanged, under node --test, in the project that installed it', () => {
+    // The project the test above made: the packed package and rxjs installed, nothing else.
+    expect(existsSync(join(scratch, 'node_modules', 'structured-rx', 'dist', 'src', 'testing', 'index.d.ts'))).toBe(true);
+    const compiled = compileExample(scratch, workedExample()); // type-checked against the installed package's types
+    const { status, output } = runNodeTest(compiled, scratch);
+    expect(output).toMatch(/^# pass 1$/m);
+    expect(output).toMatch(/^# fail 0$/m);
+    expect(status).toBe(0);
+  }, 120_000);
 });
