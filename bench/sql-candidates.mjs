@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Measures the candidates for the interactive SQL over live tables (decision 0005):
-//   1. our parser (generated from src/sql/grammar/spark.peggy; node-sql-parser until decision 0015) + our evaluator (dist/src/sql, build first:
+//   1. our parser (generated from src/sql/grammar/spark.peggy; node-sql-parser until decision 0017) + our evaluator (dist/src/sql, build first:
 //      `npx tsc -p tsconfig.build.json`)
 //   2. DuckDB through @duckdb/node-api (installed on first use into bench/node_modules, see deps.mjs)
 // For each: install size on disk, time from a fresh `node` process start to the first query

@@ -1,4 +1,4 @@
-// Value tests for Spark's grammar, coercions, casts, functions and ordering (decision 0015), one
+// Value tests for Spark's grammar, coercions, casts, functions and ordering (decision 0017), one
 // group per cause of the issue, with the values Spark 3.x gives (non-ANSI mode).
 import { Catalog } from '../../src/catalog.js';
 import { StructuredRxError } from '../../src/errors.js';

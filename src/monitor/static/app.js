@@ -22,6 +22,8 @@
   const $ = (id) => document.getElementById(id);
   const fmt = (n, digits = 0) =>
     typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : '–';
+  const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+  const clock = (iso) => (typeof iso === 'string' ? iso.slice(11).replace(/Z$/, '') : '–');
   const utc = (iso) => (typeof iso === 'string' ? iso.replace('T', ' ').replace(/\.000Z$|Z$/, '') : '–');
   const seconds = (ms) => (ms < 1000 ? `${fmt(ms)} ms` : ms < 120000 ? `${fmt(ms / 1000, 1)} s` : ms < 7200000 ? `${fmt(ms / 60000, 1)} min` : ms < 172800000 ? `${fmt(ms / 3600000, 1)} h` : `${fmt(ms / 86400000, 1)} days`);
   const watermarkMs = (p) => {
@@ -218,7 +220,11 @@
               legend: { live: false },
               cursor: { drag: { x: false, y: false } },
               scales: { x: { time: true } },
-              axes: [{ stroke: '#6b7280', grid: { stroke: '#eef0f3' } }, { stroke: '#6b7280', grid: { stroke: '#eef0f3' }, size: 60 }],
+              tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+              axes: [
+                { stroke: '#6b7280', grid: { stroke: '#eef0f3' } },
+                { stroke: '#6b7280', grid: { stroke: '#eef0f3' }, size: 50, values: (u, splits) => splits.map((v) => (v === null ? '' : compact.format(v))) },
+              ],
               series: [{}, ...spec.series.map(([label], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, points: { size: 4 }, spanGaps: false }))],
             },
             chartData(run, spec),
@@ -281,13 +287,16 @@
       const tr = document.createElement('tr');
       const read = p.sources
         .map((s) => {
-          if (s.inputs.length === 0) return `${JSON.stringify(s.startOffset)} → ${JSON.stringify(s.endOffset)}`;
+          if (s.inputs.length === 0) {
+            const [from, to] = [JSON.stringify(s.startOffset), JSON.stringify(s.endOffset)];
+            return from === to ? 'no new data' : `${from} → ${to}`;
+          }
           return s.inputs.length <= 3 ? s.inputs.join(', ') : `${s.inputs.slice(0, 3).join(', ')} … ${s.inputs.length - 3} more`;
         })
         .join('; ');
       tr.append(
         td(String(p.batchId)),
-        td(utc(p.timestamp)),
+        td(clock(p.timestamp)),
         td(fmt(p.numInputRows), 'num'),
         td(fmt(p.sink.numOutputRows), 'num'),
         td(fmt(p.durationMs.triggerExecution), 'num'),
