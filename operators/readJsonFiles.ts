@@ -1,15 +1,20 @@
-import { Observable, SchedulerLike, catchError, concatMap, defer, from, map, of, throwError, toArray } from 'rxjs';
+import picomatch from 'picomatch';
+import { EMPTY, Observable, asyncScheduler, catchError, concat, concatMap, defer, from, ignoreElements, map, of, reduce, tap, throwError, toArray, type SchedulerLike } from 'rxjs';
 import { durationMs, type DurationLike } from '../src/duration.js';
 import { pipeline, sourcePlan } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import { Batch } from '../src/engine/batch.js';
 import type { Pipeline } from '../src/engine/plan.js';
-import type { JsonValue, Offset, ReadLimit, Source, SourceBatch, SourceSpec } from '../src/engine/source.js';
-import { FileReadError, InvalidArgumentError, StructuredRxError } from '../src/errors.js';
-import { nodeFileSystem, type FileStat, type StreamFileSystem } from '../src/fs/file-system.js';
-import { checkCorruptRecordColumn, parseJsonLines, type ParseMode } from '../src/json-lines.js';
+import { BAD_RECORD_RAW_LIMIT, type BadRecord, type JsonValue, type Offset, type ReadLimit, type Source, type SourceBatch, type SourceContext, type SourceSpec } from '../src/engine/source.js';
+import { FileReadError, InvalidArgumentError, MalformedRecordError, StructuredRxError } from '../src/errors.js';
+import { CorruptGzipError, decodeUtf8, encodeUtf8, gunzipChunks, isNotFound, nodeFileSystem, type FileStat, type StreamFileSystem } from '../src/fs/file-system.js';
+import { LineBlockSplitter, LineStarts, type LineBlock, type LongLine } from '../src/fs/line-blocks.js';
+import { checkCorruptRecordColumn, parseJsonLines, timestampParsing, type ParseMode } from '../src/json-lines.js';
+import { toWellFormed } from '../src/jsonl/fast-scan.js';
 import { compareNatural } from '../src/natural-order.js';
+import type { FileChange, FileProgress } from '../src/progress.js';
 import { parseSchema, schemaTypes, type RowOf, type Schema, type SchemaLike } from '../src/schema.js';
+import { SINK_LOG_DIR, parseSinkLogEntry, sinkLogFilesToRead } from './toJsonFiles.js';
 
 export interface ReadJsonFilesOptions<S extends SchemaLike> {
   /** The declared schema: Spark DDL (`'time TIMESTAMP, action STRING'`) or an object. */
@@ -30,6 +35,39 @@ export interface ReadJsonFilesOptions<S extends SchemaLike> {
   readonly mode?: ParseMode;
   /** Spark's `columnNameOfCorruptRecord`. Default `'_corrupt_record'`; used only if the schema declares it. */
   readonly columnNameOfCorruptRecord?: string;
+  /**
+   * Spark's `timestampFormat`: a datetime pattern (Spark's letters: `yyyy-MM-dd HH:mm:ss`,
+   * `dd/MM/yyyy'T'HH:mm[:ss][XXX]`) that strings in timestamp columns must match. Default: Spark's
+   * default parsing of ISO-8601-like texts (`parseTimestamp`).
+   */
+  readonly timestampFormat?: string;
+  /** Spark's `timeZone`: the zone a timestamp text without an offset is read in (`America/Los_Angeles`, `+05:30`, `UTC`). Default UTC. */
+  readonly timeZone?: string;
+  /** Spark's `ignoreMissingFiles`: a file listed and then gone before it is read is skipped (and reported) instead of failing the query. Default false, as Spark. */
+  readonly ignoreMissingFiles?: boolean;
+  /**
+   * Spark's `ignoreCorruptFiles`: a file that cannot be read or decompressed to its end (an I/O
+   * error, invalid gzip data) is skipped and reported instead of failing the query; the lines
+   * read before the fault are kept, as Spark keeps them. Default false, as Spark.
+   */
+  readonly ignoreCorruptFiles?: boolean;
+  /**
+   * The longest line read, in bytes (Hadoop's `mapreduce.input.linerecordreader.line.maxlength`):
+   * a longer line is never held in memory; it is a bad record (rejected in every mode, FAILFAST
+   * fails). Default 64 MiB.
+   */
+  readonly maxLineLength?: number;
+  /**
+   * Take a new file only once its size and modification time have not changed for this long (as
+   * seen by listings on the query's clock, or by a modification time this old), so that a file
+   * written in place, not renamed into the directory, is read whole. Default 0: take files as
+   * listed (Spark's behaviour). Needs `watch: true`.
+   */
+  readonly minFileStableFor?: DurationLike;
+  /** Spark's `pathGlobFilter`: read only files whose name matches this glob (Hadoop's syntax: `*`, `?`, `[abc]`, `[^a]`, `{json,jsonl}`). */
+  readonly pathGlobFilter?: string;
+  /** Called with each piece of bad input as it is found (see `BadRecord`); the query handle's `badRecords` has the same. */
+  readonly onBadRecord?: (record: BadRecord) => void;
   /** Where files are read from. Default: the real file system. */
   readonly fileSystem?: StreamFileSystem;
   /** The query's clock: polling and triggers. Default `asyncScheduler`; pass a `TestScheduler` in marble tests. */
@@ -38,6 +76,10 @@ export interface ReadJsonFilesOptions<S extends SchemaLike> {
 
 const OP = 'readJsonFiles';
 const MODES: readonly ParseMode[] = ['PERMISSIVE', 'DROPMALFORMED', 'FAILFAST'];
+/** The default `maxLineLength`: 64 MiB. */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
+/** Bytes of a long line kept for its report: enough for the report's characters. */
+const HEAD_BYTES = 4 * BAD_RECORD_RAW_LIMIT;
 
 /** Spark's file source skips hidden and in-progress files. */
 export function isVisibleDataFile(name: string): boolean {
@@ -191,7 +233,9 @@ function filesOf(offset: Offset | null): number {
  * between two offsets). Files are taken oldest modification time first, equal times by path in
  * natural order (`file-2` before `file-10`); `latestFirst` reverses that. Names starting with
  * `.` or `_`, and names ending in `._COPYING_`, are never read. A path is read at most once
- * (the {@link SeenFileLog}).
+ * (the {@link SeenFileLog}). A file whose name ends in `.gz` is decompressed (Spark picks the
+ * codec by extension). A directory a `toJsonFiles` sink writes (it has `_spark_metadata`) is
+ * read by the sink's log: only the files of committed batches, as Spark's `FileStreamSource`.
  *
  * Subscribed on its own, each trigger emits one {@link MicroBatch} with the rows of every file
  * found (all of them: add `throttleFiles(n)` for Spark's `maxFilesPerTrigger`).
@@ -204,8 +248,13 @@ function filesOf(offset: Offset | null): number {
  *
  * - `watch: true` (default): a streaming source; never completes by itself. `watch: false`: one
  *   listing; the query completes once it has read it (Spark's static DataFrame).
- * - Errors: a directory that cannot be listed, or a file that cannot be read, fails the query
- *   with {@link FileReadError} naming the path; in FAILFAST mode a malformed line fails it with
+ * - Every line is accounted for: each batch's progress lists its files with the lines read, the
+ *   rows kept and dropped and the lines rejected (`sources[0].files`).
+ * - Bad input (malformed and over-long lines, corrupt, missing and changed files) reaches
+ *   `onBadRecord` and the query's `badRecords` as one record each.
+ * - Errors: a directory that cannot be listed, or a file that cannot be read (unless
+ *   `ignoreMissingFiles` / `ignoreCorruptFiles`), fails the query with {@link FileReadError}
+ *   naming the path; in FAILFAST mode a malformed or over-long line fails it with
  *   `MalformedRecordError` naming the file and line.
  *
  * @example
@@ -224,19 +273,62 @@ export function readJsonFiles<const S extends SchemaLike>(dir: string, options: 
   const corruptColumn = options.columnNameOfCorruptRecord ?? '_corrupt_record';
   if (typeof corruptColumn !== 'string' || corruptColumn === '') throw new InvalidArgumentError(OP, 'columnNameOfCorruptRecord', corruptColumn, 'a column name');
   checkCorruptRecordColumn(schema, corruptColumn, OP);
-  const latestFirst = options.latestFirst ?? false;
-  if (typeof latestFirst !== 'boolean') throw new InvalidArgumentError(OP, 'latestFirst', latestFirst, 'true or false');
-  const fs = options.fileSystem ?? nodeFileSystem;
-  const config: FileSourceConfig = { dir, schema, watch, pollMs, maxFileAgeMs, mode, corruptColumn, latestFirst, fs };
+  const latestFirst = flag(options.latestFirst, 'latestFirst');
+  const { timestampFormat, timeZone } = options;
+  if (timestampFormat !== undefined && (typeof timestampFormat !== 'string' || timestampFormat === '')) throw new InvalidArgumentError(OP, 'timestampFormat', timestampFormat, 'a datetime pattern');
+  if (timeZone !== undefined && typeof timeZone !== 'string') throw new InvalidArgumentError(OP, 'timeZone', timeZone, 'a time zone');
+  try {
+    timestampParsing(timestampFormat, timeZone);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const option = timeZone !== undefined && err.message.startsWith('unknown time zone') ? 'timeZone' : 'timestampFormat';
+    const expected = option === 'timeZone' ? 'a region such as "America/Los_Angeles", "UTC", or an offset such as "+05:30"' : `a datetime pattern Spark and this library read (${err.message})`;
+    throw new InvalidArgumentError(OP, option, option === 'timeZone' ? timeZone : timestampFormat, expected);
+  }
+  const maxLineBytes = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) throw new InvalidArgumentError(OP, 'maxLineLength', maxLineBytes, 'a positive whole number of bytes');
+  const stableMs = options.minFileStableFor === undefined ? 0 : durationMs(OP, 'minFileStableFor', options.minFileStableFor, 'any');
+  if (stableMs < 0) throw new InvalidArgumentError(OP, 'minFileStableFor', options.minFileStableFor, 'a duration of 0 or more');
+  if (stableMs > 0 && !watch) throw new InvalidArgumentError(OP, 'minFileStableFor', options.minFileStableFor, 'no value with watch: false (a single listing cannot see a file settle)');
+  const glob = options.pathGlobFilter;
+  if (glob !== undefined && (typeof glob !== 'string' || glob === '')) throw new InvalidArgumentError(OP, 'pathGlobFilter', glob, 'a glob pattern for file names, such as "*.json"');
+  const onBadRecord = options.onBadRecord;
+  if (onBadRecord !== undefined && typeof onBadRecord !== 'function') throw new InvalidArgumentError(OP, 'onBadRecord', onBadRecord, 'a function');
+  const matches = glob === undefined ? () => true : picomatch(glob, { dot: true, nonegate: true, noextglob: true });
+  const config: FileSourceConfig = {
+    dir,
+    schema,
+    watch,
+    pollMs,
+    maxFileAgeMs,
+    mode,
+    corruptColumn,
+    latestFirst,
+    fs: options.fileSystem ?? nodeFileSystem,
+    ...(timestampFormat === undefined ? {} : { timestampFormat }),
+    ...(timeZone === undefined ? {} : { timeZone }),
+    ignoreMissingFiles: flag(options.ignoreMissingFiles, 'ignoreMissingFiles'),
+    ignoreCorruptFiles: flag(options.ignoreCorruptFiles, 'ignoreCorruptFiles'),
+    maxLineBytes,
+    stableMs,
+    accepts: (name) => isVisibleDataFile(name) && matches(name),
+    ...(onBadRecord === undefined ? {} : { onBadRecord }),
+    scheduler: options.scheduler ?? asyncScheduler,
+  };
 
   const spec: SourceSpec<RowOf<S>> = {
     description: `FileStreamSource[${dir}]`,
     isStreaming: watch,
     schema: schemaTypes(schema),
     ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-    create: () => new JsonFileSource<RowOf<S>>(config),
+    create: (context) => new JsonFileSource<RowOf<S>>(config, context),
   };
   return pipeline<MicroBatch<RowOf<S>>>(sourcePlan(spec as SourceSpec<unknown>));
+}
+
+function flag(value: boolean | undefined, option: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(OP, option, value, 'true or false');
+  return value ?? false;
 }
 
 interface FileSourceConfig {
@@ -249,6 +341,45 @@ interface FileSourceConfig {
   readonly corruptColumn: string;
   readonly latestFirst: boolean;
   readonly fs: StreamFileSystem;
+  readonly timestampFormat?: string;
+  readonly timeZone?: string;
+  readonly ignoreMissingFiles: boolean;
+  readonly ignoreCorruptFiles: boolean;
+  readonly maxLineBytes: number;
+  readonly stableMs: number;
+  /** Names the source reads (visible, matching `pathGlobFilter`), judged before any stat. */
+  readonly accepts: (name: string) => boolean;
+  readonly onBadRecord?: (record: BadRecord) => void;
+  readonly scheduler: SchedulerLike;
+}
+
+/** A file as one read left it: its lines in blocks, the lines too long to hold, and how the read ended. */
+interface FileRead {
+  readonly stat: FileStat;
+  readonly status: FileProgress['status'];
+  readonly blocks: readonly LineBlock[];
+  readonly longLines: readonly LongLine[];
+  /** Bytes read (decompressed). */
+  readonly bytesRead: number;
+  /** A corrupt file: where reading stopped, and the unfinished line there. */
+  readonly fault?: { readonly reason: string; readonly byteOffset: number; readonly line: number; readonly unfinished: { readonly length: number; readonly head: Uint8Array } | undefined };
+  /** A missing file skipped: its report. */
+  readonly missing?: BadRecord;
+}
+
+/** A line as a bad record carries it: at most BAD_RECORD_RAW_LIMIT characters, bytes that were not UTF-8 as U+FFFD. */
+function rawOf(text: string, longer = false): { raw: string; truncated: boolean } {
+  if (text.length <= BAD_RECORD_RAW_LIMIT && !longer) return { raw: toWellFormed(text), truncated: false };
+  return { raw: toWellFormed(text.slice(0, BAD_RECORD_RAW_LIMIT)), truncated: true };
+}
+
+/** The unfinished line of a corrupt file as a bad record carries it. */
+function rawOfHead(unfinished: { readonly length: number; readonly head: Uint8Array } | undefined): { raw: string; truncated: boolean } {
+  return unfinished === undefined ? { raw: '', truncated: false } : rawOf(decodeUtf8(unfinished.head), unfinished.head.length < unfinished.length);
+}
+
+function isGzip(name: string): boolean {
+  return name.toLowerCase().endsWith('.gz');
 }
 
 /** One run's file source: its own seen-file log, so two runs of one pipeline never share state. */
@@ -260,8 +391,19 @@ class JsonFileSource<R> implements Source<R> {
   /** Has this run listed the directory? (A finite source lists once per run, also when it resumes a checkpoint.) */
   private listedThisRun = false;
   private maxAgeApplies = true;
+  /** Files this run read: size and modification time as read, and the change last reported. */
+  private readonly readStats = new Map<string, { size: number; mtimeMs: number; reported?: string }>();
+  /** New files waiting to be stable (`minFileStableFor`): size and modification time, and since when (query clock) they have not changed. */
+  private readonly settling = new Map<string, { size: number; mtimeMs: number; since: number }>();
+  /** Changes found by listings, for the next batch's progress. */
+  private changes: FileChange[] = [];
+  /** The directory is a file sink's output: the data files its log committed, and the log entries read. */
+  private sinkLog: { readonly files: Set<string>; after: number } | undefined;
 
-  constructor(private readonly c: FileSourceConfig) {
+  constructor(
+    private readonly c: FileSourceConfig,
+    private readonly context: SourceContext | undefined,
+  ) {
     this.description = `FileStreamSource[${c.dir}]`;
     this.pollIntervalMs = c.pollMs;
     this.log = new SeenFileLog(c.maxFileAgeMs);
@@ -269,6 +411,11 @@ class JsonFileSource<R> implements Source<R> {
 
   get discovered(): boolean {
     return this.listings > 0;
+  }
+
+  private report(record: BadRecord): void {
+    this.c.onBadRecord?.(record);
+    this.context?.badRecord(record);
   }
 
   latestOffset(start: Offset | null, limit: ReadLimit, discover: boolean): Observable<Offset | null> {
@@ -280,13 +427,24 @@ class JsonFileSource<R> implements Source<R> {
       return to === from ? start : { files: to };
     };
     if (!discover || (!this.c.watch && this.listedThisRun)) return defer(() => of(end()));
-    return this.c.fs.list(this.c.dir, isVisibleDataFile).pipe(
+    return this.c.fs.list(this.c.dir, (name) => this.c.accepts(name) || name === SINK_LOG_DIR).pipe(
       catchError((err: unknown) => throwError(() => new FileReadError(this.c.dir, err))),
-      map((stats) => {
-        const fresh = stats.filter((s) => s.isFile && isVisibleDataFile(s.name) && (this.maxAgeApplies ? this.log.isNew(s) : !this.log.has(s.path))).sort(compareFiles);
+      concatMap((stats) => this.committedFiles(stats).pipe(map((committed) => ({ stats, committed })))),
+      map(({ stats, committed }) => {
+        const now = this.c.scheduler.now();
+        this.findChanges(stats);
+        const listed = new Set<string>();
+        const fresh = stats.filter((s) => {
+          if (!s.isFile || !this.c.accepts(s.name) || (committed !== undefined && !committed.has(s.name))) return false;
+          listed.add(s.path);
+          return (this.maxAgeApplies ? this.log.isNew(s) : !this.log.has(s.path)) && this.isStable(s, now);
+        });
+        for (const path of this.settling.keys()) if (!listed.has(path)) this.settling.delete(path);
+        fresh.sort(compareFiles);
         if (this.c.latestFirst) fresh.reverse();
         for (const s of fresh) this.log.add(s);
         if (this.maxAgeApplies) this.log.purge();
+        for (const path of this.readStats.keys()) if (!this.log.has(path)) this.readStats.delete(path);
         this.listings++;
         this.listedThisRun = true;
         return end();
@@ -294,33 +452,247 @@ class JsonFileSource<R> implements Source<R> {
     );
   }
 
+  /**
+   * `minFileStableFor`: has the file's size and modification time not changed for that long?
+   * Either its modification time is that old on the query's clock, or listings have seen it
+   * unchanged for that long.
+   */
+  private isStable(s: FileStat, now: number): boolean {
+    const wait = this.c.stableMs;
+    if (wait <= 0 || s.mtimeMs <= now - wait) {
+      this.settling.delete(s.path);
+      return true;
+    }
+    const seen = this.settling.get(s.path);
+    if (seen === undefined || seen.size !== s.size || seen.mtimeMs !== s.mtimeMs) {
+      this.settling.set(s.path, { size: s.size, mtimeMs: s.mtimeMs, since: now });
+      return false;
+    }
+    if (now - seen.since < wait) return false;
+    this.settling.delete(s.path);
+    return true;
+  }
+
+  /** Files read by this run whose size or modification time differ in this listing: reported once per new state (Spark does not look). */
+  private findChanges(stats: readonly FileStat[]): void {
+    for (const s of stats) {
+      const was = this.readStats.get(s.path);
+      if (was === undefined || (was.size === s.size && was.mtimeMs === s.mtimeMs)) continue;
+      const key = `${s.size}:${s.mtimeMs}`;
+      if (was.reported === key) continue;
+      was.reported = key;
+      const change: FileChange = { path: s.path, before: { size: was.size, mtimeMs: was.mtimeMs }, after: { size: s.size, mtimeMs: s.mtimeMs }, when: 'afterRead' };
+      this.changes.push(change);
+      this.report({
+        kind: 'changedFile',
+        path: s.path,
+        line: null,
+        byteOffset: was.size === s.size ? null : Math.min(was.size, s.size),
+        raw: '',
+        truncated: false,
+        reason: `changed after it was read (${was.size} bytes, modified ${was.mtimeMs} → ${s.size} bytes, modified ${s.mtimeMs}): the change is not read, as a path is read once; minFileStableFor waits for files to settle`,
+      });
+    }
+  }
+
+  /**
+   * A directory a file sink writes (its log, `_spark_metadata`, is there): the names of the data
+   * files of the committed batches, from the log's entries and compact files, each read once
+   * (`sinkLogFilesToRead`, as Spark's `CompactibleFileStreamLog`). Undefined for an ordinary
+   * directory. Once seen, the log is used for the rest of the run, as Spark's `FileStreamSource`
+   * decides once.
+   */
+  private committedFiles(stats: readonly FileStat[]): Observable<ReadonlySet<string> | undefined> {
+    if (this.sinkLog === undefined && !stats.some((s) => s.name === SINK_LOG_DIR && !s.isFile)) return of(undefined);
+    const log = (this.sinkLog ??= { files: new Set<string>(), after: -1 });
+    const logDir = `${this.c.dir.replace(/\/+$/, '')}/${SINK_LOG_DIR}`;
+    return this.c.fs.list(logDir, (name) => /^\d+(\.compact)?$/.test(name)).pipe(
+      catchError((err: unknown) => throwError(() => new FileReadError(logDir, err))),
+      concatMap((entries) => from(sinkLogFilesToRead(entries.filter((e) => e.isFile).map((e) => e.name), log.after))),
+      concatMap((entry) =>
+        this.bytesOf(`${logDir}/${entry.name}`).pipe(
+          toArray(),
+          map((chunks) => {
+            for (const name of parseSinkLogEntry(decodeUtf8(Buffer.concat(chunks)), `${logDir}/${entry.name}`)) log.files.add(name);
+            log.after = entry.batchId;
+          }),
+        ),
+      ),
+      ignoreElements(),
+      // An entry removed by a compaction after the listing: the rest waits for the next listing.
+      catchError((err: unknown) => (isNotFound(err) ? EMPTY : throwError(() => (err instanceof StructuredRxError ? err : new FileReadError(logDir, err))))),
+      (done) => concat(done, defer(() => of(log.files))),
+    );
+  }
+
+  /** A file's bytes, in chunks (from `readText` when the file system cannot give bytes). */
+  private bytesOf(path: string): Observable<Uint8Array> {
+    const fs = this.c.fs;
+    return fs.readBytes !== undefined ? fs.readBytes(path) : fs.readText(path).pipe(map((text) => encodeUtf8(text)));
+  }
+
   getBatch(start: Offset | null, end: Offset): Observable<SourceBatch<R>> {
     return defer(() => {
       const files = this.log.slice(filesOf(start), filesOf(end));
-      // The files are read now (I/O); each is parsed when the query's steps reach it, so the
-      // rows of one file become garbage before the next file is parsed.
+      const changes = this.changes;
+      this.changes = [];
+      // The files are read now (I/O), into blocks of lines; each block is parsed when the
+      // query's steps reach it, so the rows of one block become garbage before the next is parsed.
       return from(files).pipe(
-        concatMap((stat) =>
-          this.c.fs.readText(stat.path).pipe(
-            catchError((err: unknown) => throwError(() => (err instanceof StructuredRxError ? err : new FileReadError(stat.path, err)))),
-            map((text) => ({ stat, text })),
-          ),
-        ),
+        concatMap((stat) => this.readFile(stat, changes)),
         toArray(),
-        map((texts): SourceBatch<R> => {
-          let malformed = 0;
-          const c = this.c;
-          const rows = Batch.lazy<R>(function* () {
-            for (const { stat, text } of texts) {
-              const parsed = parseJsonLines(text, c.schema, { path: stat.path, mode: c.mode, columnNameOfCorruptRecord: c.corruptColumn });
-              malformed += parsed.numMalformedRows;
-              yield parsed.rows as unknown as R[];
-            }
-          });
-          return { rows, malformedRows: () => malformed, inputs: files.map((f) => f.name) };
-        }),
+        map((reads) => this.batchOf(files, reads, changes)),
       );
     });
+  }
+
+  /** Reads one file into blocks of lines (decompressing a `.gz` file); a missing or corrupt file fails, or is skipped and reported when the options say so. */
+  private readFile(stat: FileStat, changes: FileChange[]): Observable<FileRead> {
+    return defer(() => {
+      const splitter = new LineBlockSplitter(this.c.maxLineBytes, HEAD_BYTES);
+      let rawBytes = 0;
+      const raw$ = this.bytesOf(stat.path).pipe(tap((chunk) => (rawBytes += chunk.length)));
+      const data$ = isGzip(stat.name) ? gunzipChunks(raw$) : raw$;
+      return concat(
+        data$.pipe(
+          reduce((_, chunk) => {
+            splitter.push(chunk);
+            return 0;
+          }, 0),
+          ignoreElements(),
+        ),
+        defer(() => {
+          splitter.end();
+          return this.afterRead(stat, rawBytes, changes).pipe(
+            map((): FileRead => ({ stat, status: 'read', blocks: splitter.blocks, longLines: splitter.longLines, bytesRead: splitter.bytesIn })),
+          );
+        }),
+      ).pipe(catchError((err: unknown) => this.readFailure(stat, splitter, err)));
+    });
+  }
+
+  /** After a read: a file whose size or modification time differ from its listing changed before it was read; what was read is remembered for later listings. */
+  private afterRead(stat: FileStat, rawBytes: number, changes: FileChange[]): Observable<void> {
+    const stat$ = this.c.fs.stat === undefined ? of(undefined) : this.c.fs.stat(stat.path).pipe(catchError(() => of(undefined)));
+    return stat$.pipe(
+      map((now) => {
+        const mtimeMs = now?.mtimeMs ?? stat.mtimeMs;
+        this.readStats.set(stat.path, { size: rawBytes, mtimeMs });
+        if (rawBytes === stat.size && mtimeMs === stat.mtimeMs) return;
+        changes.push({ path: stat.path, before: { size: stat.size, mtimeMs: stat.mtimeMs }, after: { size: rawBytes, mtimeMs }, when: 'beforeRead' });
+        this.report({
+          kind: 'changedFile',
+          path: stat.path,
+          line: null,
+          byteOffset: null,
+          raw: '',
+          truncated: false,
+          reason: `changed between its listing (${stat.size} bytes, modified ${stat.mtimeMs}) and its read (${rawBytes} bytes, modified ${mtimeMs}): the content read is the newer one`,
+        });
+      }),
+    );
+  }
+
+  private readFailure(stat: FileStat, splitter: LineBlockSplitter, err: unknown): Observable<FileRead> {
+    if (err instanceof StructuredRxError) return throwError(() => err);
+    const cause = err instanceof Error ? err.message : String(err);
+    if (isNotFound(err) && splitter.bytesIn === 0) {
+      const ignored = this.c.ignoreMissingFiles;
+      const record: BadRecord = { kind: 'missingFile', path: stat.path, line: null, byteOffset: null, raw: '', truncated: false, reason: `gone before it was read (${cause})${ignored ? '; skipped (ignoreMissingFiles)' : ''}` };
+      if (!ignored) {
+        this.report(record);
+        return throwError(() => new FileReadError(stat.path, err));
+      }
+      return of({ stat, status: 'missing', blocks: [], longLines: [], bytesRead: 0, missing: record });
+    }
+    const ignored = this.c.ignoreCorruptFiles;
+    const unfinished = splitter.unfinished();
+    const what = err instanceof CorruptGzipError ? `corrupt gzip file: ${cause}` : `cannot be read to its end: ${cause}`;
+    const reason = `${what}${ignored ? `; the lines before byte ${unfinished?.byteOffset ?? splitter.bytesIn} are kept, the rest is skipped (ignoreCorruptFiles)` : ''}`;
+    const fault = { reason, byteOffset: unfinished?.byteOffset ?? splitter.bytesIn, line: unfinished?.line ?? splitter.nextLineNumber, unfinished };
+    if (!ignored) {
+      this.report({ kind: 'corruptFile', path: stat.path, line: fault.line, byteOffset: fault.byteOffset, ...rawOfHead(unfinished), reason });
+      return throwError(() => new FileReadError(stat.path, err instanceof CorruptGzipError ? new Error(what, { cause: err }) : err));
+    }
+    return of({ stat, status: 'corrupt', blocks: splitter.blocks, longLines: splitter.longLines, bytesRead: splitter.bytesIn, fault });
+  }
+
+  /**
+   * The batch: its rows parsed lazily, block by block, each file's lines accounted for as they
+   * are parsed, and every bad line reported in file and line order. Rows a step drops as it
+   * reads a block are counted against that block's file (`rowsDropped`).
+   */
+  private batchOf(files: readonly FileStat[], reads: readonly FileRead[], changes: readonly FileChange[]): SourceBatch<R> {
+    const c = this.c;
+    const report = (record: BadRecord): void => this.report(record);
+    const accounts = reads.map((r) => ({ path: r.stat.path, status: r.status, bytesRead: r.bytesRead, linesRead: 0, rowsKept: 0, rowsDropped: 0, linesRejected: 0, malformedLines: 0 }));
+    let malformed = 0;
+    let current: (typeof accounts)[number] | undefined;
+    const rows = Batch.lazy<R>(function* () {
+      for (let f = 0; f < reads.length; f++) {
+        const read = reads[f] as (typeof reads)[number];
+        const account = accounts[f] as (typeof accounts)[number];
+        const path = read.stat.path;
+        current = account;
+        let nextLong = 0;
+        const rejectLongLines = (before: number): void => {
+          for (; nextLong < read.longLines.length && (read.longLines[nextLong] as LongLine).line < before; nextLong++) {
+            const long = read.longLines[nextLong] as LongLine;
+            account.linesRead++;
+            account.linesRejected++;
+            const reason = `line of ${long.length} bytes is longer than maxLineLength (${c.maxLineBytes} bytes): not read`;
+            const { raw } = rawOf(decodeUtf8(long.head), true);
+            report({ kind: 'lineTooLong', path, line: long.line, byteOffset: long.byteOffset, raw, truncated: true, reason });
+            if (c.mode === 'FAILFAST') throw new MalformedRecordError(path, long.line, reason, raw);
+          }
+        };
+        for (const block of read.blocks) {
+          rejectLongLines(block.firstLine);
+          const starts = new LineStarts(block.bytes);
+          const parsed = parseJsonLines(decodeUtf8(block.bytes), c.schema, {
+            path,
+            mode: c.mode,
+            columnNameOfCorruptRecord: c.corruptColumn,
+            ...(c.timestampFormat === undefined ? {} : { timestampFormat: c.timestampFormat }),
+            ...(c.timeZone === undefined ? {} : { timeZone: c.timeZone }),
+            lineOffset: block.firstLine - 1,
+            onMalformed: (line, reason, text) => {
+              account.malformedLines++;
+              report({ kind: 'malformed', path, line, byteOffset: block.byteOffset + starts.of(line - block.firstLine + 1), ...rawOf(text), reason });
+            },
+          });
+          malformed += parsed.numMalformedRows;
+          const rejected = c.mode === 'DROPMALFORMED' ? parsed.numMalformedRows : 0;
+          account.linesRead += parsed.rows.length + rejected;
+          account.linesRejected += rejected;
+          account.rowsKept += parsed.rows.length;
+          if (parsed.rows.length > 0) yield parsed.rows as unknown as R[];
+        }
+        rejectLongLines(Infinity);
+        const fault = read.fault;
+        if (fault !== undefined) {
+          if (fault.unfinished !== undefined) {
+            account.linesRead++;
+            account.linesRejected++;
+          }
+          report({ kind: 'corruptFile', path, line: fault.line, byteOffset: fault.byteOffset, ...rawOfHead(fault.unfinished), reason: fault.reason });
+        }
+        if (read.missing !== undefined) report(read.missing);
+      }
+      current = undefined;
+    });
+    return {
+      rows,
+      malformedRows: () => malformed,
+      inputs: files.map((f) => f.name),
+      files: () => accounts.map((a) => ({ ...a })),
+      ...(changes.length === 0 ? {} : { changedFiles: changes }),
+      rowsDropped: (_reason, count) => {
+        if (current === undefined) return;
+        current.rowsDropped += count;
+        current.rowsKept -= count;
+      },
+    };
   }
 
   commit(end: Offset): void {

@@ -1,6 +1,7 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, type Zone } from 'luxon';
 import { AnalysisError, MalformedRecordError } from './errors.js';
 import { InexactNumber, jsonText, parseJsonLine, scanJsonLines, toWellFormed, type JsonlField } from './jsonl/fast-scan.js';
+import { compileTimestampFormat, localToEpoch, parseTimeZone } from './timestamp-format.js';
 import { arrayElementType, isArrayType, isStructType, structFields, type ArrayColumnType, type ScalarColumnType, type Schema, type SourceColumnType, type StructColumnType } from './schema.js';
 import { setField } from './with-column.js';
 
@@ -14,6 +15,14 @@ export interface ParseOptions {
   readonly mode: ParseMode;
   /** Where PERMISSIVE keeps a malformed line's text; used only when the schema declares it (Spark's rule). */
   readonly columnNameOfCorruptRecord: string;
+  /** Spark's `timestampFormat`: a datetime pattern strings in timestamp columns are read with (default: Spark's default parsing, `parseTimestamp`). */
+  readonly timestampFormat?: string;
+  /** Spark's `timeZone`: the zone a timestamp text without an offset is read in (default UTC). */
+  readonly timeZone?: string;
+  /** Lines before `text` in its file (text that is a block of a larger file), for line numbers. Default 0. */
+  readonly lineOffset?: number;
+  /** Called with each malformed line (1-based line number in the file, why, the line with U+FFFD for bytes that were not UTF-8), in every mode, before FAILFAST throws. */
+  readonly onMalformed?: (line: number, reason: string, raw: string) => void;
 }
 
 export interface ParsedFile {
@@ -27,6 +36,45 @@ export const INVALID: unique symbol = Symbol('invalid');
 
 /** Largest |epoch ms| a JavaScript `Date` can hold: a timestamp beyond it does not fit. */
 const MAX_DATE_MS = 8.64e15;
+
+/** How timestamp strings are read: Spark's default parsing, or a `timestampFormat`, each in a zone. */
+export interface TimestampParsing {
+  /** Epoch ms, or NaN when the text names no instant this way. */
+  readonly read: (text: string) => number;
+  /** What a timestamp string must be, for reasons. */
+  readonly expected: string;
+  /** Is this Spark's default parsing of zoned ISO-8601 texts (which the fast scanner reads itself)? */
+  readonly isDefault: boolean;
+}
+
+const DEFAULT_EXPECTED = 'a date, optionally with a time and zone, within the instants a JavaScript Date holds';
+
+/** Spark's default parsing in UTC. */
+export const DEFAULT_TIMESTAMPS: TimestampParsing = { read: (text) => parseTimestamp(text), expected: DEFAULT_EXPECTED, isDefault: true };
+
+const parsings = new Map<string, TimestampParsing>();
+
+/**
+ * The reading of timestamp strings for Spark's `timestampFormat` and `timeZone` options (each may
+ * be undefined: Spark's default parsing, UTC). Throws a `RangeError` for a pattern or zone it
+ * cannot use, saying why.
+ */
+export function timestampParsing(timestampFormat: string | undefined, timeZone: string | undefined): TimestampParsing {
+  if (timestampFormat === undefined && timeZone === undefined) return DEFAULT_TIMESTAMPS;
+  const key = JSON.stringify([timestampFormat ?? null, timeZone ?? null]);
+  let p = parsings.get(key);
+  if (p !== undefined) return p;
+  const zone = timeZone === undefined ? undefined : parseTimeZone(timeZone);
+  if (timeZone !== undefined && zone === undefined) throw new RangeError(`unknown time zone ${JSON.stringify(timeZone)}`);
+  if (timestampFormat === undefined) {
+    p = { read: (text) => parseTimestamp(text, zone), expected: `${DEFAULT_EXPECTED}; without a zone in ${timeZone ?? 'UTC'}`, isDefault: false };
+  } else {
+    const read = compileTimestampFormat(timestampFormat, zone ?? DateTime.utc().zone);
+    p = { read, expected: `a text of timestampFormat ${JSON.stringify(timestampFormat)}${timeZone === undefined ? '' : ` in ${timeZone}`}, within the instants a JavaScript Date holds`, isDefault: false };
+  }
+  if (parsings.size < 64) parsings.set(key, p);
+  return p;
+}
 
 /**
  * Converts one JSON value to a column's type, as Spark's JSON reader does: a JSON integer in a
@@ -44,7 +92,7 @@ const MAX_DATE_MS = 8.64e15;
  * fit (no partial structs). Returns `INVALID` when the value does not fit (`mismatch` says why). Allocates nothing on the common scalar path: it runs once per field
  * of every row.
  */
-export function convertValue(value: unknown, type: SourceColumnType): unknown {
+export function convertValue(value: unknown, type: SourceColumnType, timestamps: TimestampParsing = DEFAULT_TIMESTAMPS): unknown {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'string':
@@ -55,7 +103,7 @@ export function convertValue(value: unknown, type: SourceColumnType): unknown {
         return Number.isInteger(value) && ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? ms : INVALID;
       }
       if (typeof value === 'string') {
-        const ms = parseTimestamp(value);
+        const ms = timestamps.read(value);
         return Number.isNaN(ms) ? INVALID : ms;
       }
       return INVALID;
@@ -68,7 +116,7 @@ export function convertValue(value: unknown, type: SourceColumnType): unknown {
     case 'boolean':
       return typeof value === 'boolean' ? value : INVALID;
     default:
-      return isStructType(type) ? convertStruct(value, type) : convertArray(value, type);
+      return isStructType(type) ? convertStruct(value, type, timestamps) : convertArray(value, type, timestamps);
   }
 }
 
@@ -82,12 +130,13 @@ export function convertValue(value: unknown, type: SourceColumnType): unknown {
  * text is UTC (Spark: the session time zone). A time without a date (`10:00`, `T10:00:00`),
  * which Spark reads as today, does not fit: a value must not depend on the day it is read.
  * Returns epoch milliseconds, or NaN if the text is none of these or names no instant a
- * JavaScript `Date` holds.
+ * JavaScript `Date` holds. With `zone` (Spark's `timeZone` option), a text without a zone is
+ * read in it.
  */
-export function parseTimestamp(text: string): number {
+export function parseTimestamp(text: string, zone?: Zone): number {
   const m = TIMESTAMP.exec(trimControl(text));
   if (m === null) return NaN;
-  const [, sign, y, mo, d, h, mi, sec, frac, zone] = m;
+  const [, sign, y, mo, d, h, mi, sec, frac, zoneText] = m;
   const year = Number(y) * (sign === '-' ? -1 : 1);
   const month = mo === undefined ? 1 : Number(mo);
   const day = d === undefined ? 1 : Number(d);
@@ -97,10 +146,11 @@ export function parseTimestamp(text: string): number {
   const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
   let result: number;
-  const offset = zone === undefined ? 0 : zoneOffsetMinutes(zone.trim());
+  if (zoneText === undefined && zone !== undefined) return localToEpoch(zone, year, month, day, hour, minute, second, ms);
+  const offset = zoneText === undefined ? 0 : zoneOffsetMinutes(zoneText.trim());
   if (offset === undefined) {
     // A region: its offset at that local time, as java.time resolves it.
-    const name = (zone as string).trim();
+    const name = (zoneText as string).trim();
     if (!name.includes('/') || !IANAZone.isValidZone(name)) return NaN;
     const t = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone: name });
     result = t.isValid ? t.toMillis() : NaN;
@@ -158,11 +208,11 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
  * order; `INVALID` if `value` is no object or a field does not fit. Keys are matched exactly
  * among the object's own keys; a field named `__proto__` or `constructor` is an ordinary own field.
  */
-function convertStruct(value: unknown, type: StructColumnType): unknown {
+function convertStruct(value: unknown, type: StructColumnType, timestamps: TimestampParsing): unknown {
   if (!isJsonObject(value)) return INVALID;
   const out: Record<string, unknown> = {};
   for (const f of structFields(type)) {
-    const v: unknown = convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type);
+    const v: unknown = convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type, timestamps);
     if (v === INVALID) return INVALID;
     setField(out, f.name, v);
   }
@@ -170,12 +220,12 @@ function convertStruct(value: unknown, type: StructColumnType): unknown {
 }
 
 /** A JSON array converted element-wise to a new array; `INVALID` if `value` is no array or an element does not fit. */
-function convertArray(value: unknown, type: ArrayColumnType): unknown {
+function convertArray(value: unknown, type: ArrayColumnType, timestamps: TimestampParsing): unknown {
   if (!Array.isArray(value)) return INVALID;
   const element = arrayElementType(type);
   const out: unknown[] = new Array<unknown>(value.length);
   for (let k = 0; k < value.length; k++) {
-    const v: unknown = convertValue(value[k], element);
+    const v: unknown = convertValue(value[k], element, timestamps);
     if (v === INVALID) return INVALID;
     out[k] = v;
   }
@@ -185,23 +235,23 @@ function convertArray(value: unknown, type: ArrayColumnType): unknown {
 const ARTICLES: Readonly<Record<ScalarColumnType, string>> = { timestamp: 'a', string: 'a', long: 'a', int: 'an', double: 'a', boolean: 'a' };
 
 /** Why `value` does not fit `type` (for error messages). */
-export function mismatch(value: unknown, type: SourceColumnType): string {
+export function mismatch(value: unknown, type: SourceColumnType, timestamps: TimestampParsing = DEFAULT_TIMESTAMPS): string {
   if (isStructType(type)) {
     if (!isJsonObject(value)) return `${jsonText(value)} is not a ${type} (not a JSON object)`;
-    const bad = structFields(type).find((f) => convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type) === INVALID);
-    return bad === undefined ? `${jsonText(value)} fits ${type}` : `field ${bad.name} of the ${type}: ${mismatch(value[bad.name], bad.type)}`;
+    const bad = structFields(type).find((f) => convertValue(Object.hasOwn(value, f.name) ? value[f.name] : undefined, f.type, timestamps) === INVALID);
+    return bad === undefined ? `${jsonText(value)} fits ${type}` : `field ${bad.name} of the ${type}: ${mismatch(value[bad.name], bad.type, timestamps)}`;
   }
   if (isArrayType(type)) {
     if (!Array.isArray(value)) return `${jsonText(value)} is not an ${type} (not a JSON array)`;
     const element = arrayElementType(type);
-    const k = value.findIndex((v: unknown) => convertValue(v, element) === INVALID);
-    return k < 0 ? `${jsonText(value)} fits ${type}` : `element ${k} of the ${type}: ${mismatch(value[k], element)}`;
+    const k = value.findIndex((v: unknown) => convertValue(v, element, timestamps) === INVALID);
+    return k < 0 ? `${jsonText(value)} fits ${type}` : `element ${k} of the ${type}: ${mismatch(value[k], element, timestamps)}`;
   }
   if (value instanceof InexactNumber) return `${value.text} is not ${ARTICLES[type]} ${type}: a JavaScript number cannot hold it exactly (JSON.parse gives ${value.value})`;
   if (type === 'timestamp' && typeof value === 'number') {
     return Number.isInteger(value) ? `${value} epoch seconds is beyond the instants a JavaScript Date holds (±8.64e12 seconds)` : `${value} is not an integral number of epoch seconds`;
   }
-  if (type === 'timestamp' && typeof value === 'string') return `${JSON.stringify(value)} is not a timestamp (a date, optionally with a time and zone, within the instants a JavaScript Date holds)`;
+  if (type === 'timestamp' && typeof value === 'string') return `${JSON.stringify(value)} is not a timestamp (${timestamps.expected})`;
   if (type === 'long' && typeof value === 'number' && Number.isInteger(value)) return `${value} is beyond the integers a long column holds exactly (±(2^53 - 1))`;
   return `${jsonText(value)} is not ${ARTICLES[type]} ${type}`;
 }
@@ -212,7 +262,7 @@ interface LineResult {
 }
 
 /** The reference reading of one line: JSON.parse, then each field converted by `convertValue`. */
-function readLine(line: string, fields: Schema['fields']): LineResult {
+function readLine(line: string, fields: Schema['fields'], timestamps: TimestampParsing): LineResult {
   const row: Record<string, unknown> = {};
   const result = parseJsonLine(line);
   const parsed: unknown = typeof result === 'string' ? undefined : result.value;
@@ -225,12 +275,12 @@ function readLine(line: string, fields: Schema['fields']): LineResult {
   const obj = parsed as Record<string, unknown>;
   for (const f of fields) {
     const raw = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined; // not `constructor` from the prototype
-    const value = convertValue(raw, f.type);
+    const value = convertValue(raw, f.type, timestamps);
     if (value !== INVALID) {
       setField(row, f.name, value);
     } else {
       setField(row, f.name, null);
-      reason ??= `field ${f.name}: ${mismatch(raw, f.type)}`;
+      reason ??= `field ${f.name}: ${mismatch(raw, f.type, timestamps)}`;
     }
   }
   return { row, reason };
@@ -282,7 +332,9 @@ export function checkCorruptRecordColumn(schema: Schema, corruptColumn: string, 
 export function parseJsonLines(text: string, schema: Schema, options: ParseOptions): ParsedFile {
   const fields = dataFields(schema, options.columnNameOfCorruptRecord);
   const hasCorruptColumn = fields.length !== schema.fields.length;
-  const scanned = scanJsonLines(text, fields);
+  const timestamps = timestampParsing(options.timestampFormat, options.timeZone);
+  const lineOffset = options.lineOffset ?? 0;
+  const scanned = scanJsonLines(text, fields, timestamps.isDefault ? undefined : { timestampStrings: false });
   if (scanned.bad.length === 0 && !hasCorruptColumn) return { rows: scanned.rows, numMalformedRows: 0 };
 
   const rows: Record<string, unknown>[] = [];
@@ -297,12 +349,13 @@ export function parseJsonLines(text: string, schema: Schema, options: ParseOptio
   };
   for (const bad of scanned.bad) {
     takeGood(bad.rowIndex);
-    const { row, reason } = readLine(bad.raw, fields);
+    const { row, reason } = readLine(bad.raw, fields, timestamps);
     // A line with bytes that were not UTF-8 is kept with U+FFFD for each of them.
     const raw = toWellFormed(bad.raw);
     if (reason !== undefined) {
       malformed++;
-      if (options.mode === 'FAILFAST') throw new MalformedRecordError(options.path, bad.line, reason, raw);
+      options.onMalformed?.(lineOffset + bad.line, reason, raw);
+      if (options.mode === 'FAILFAST') throw new MalformedRecordError(options.path, lineOffset + bad.line, reason, raw);
       if (options.mode === 'DROPMALFORMED') continue;
     }
     if (hasCorruptColumn) row[options.columnNameOfCorruptRecord] = reason === undefined ? null : raw;

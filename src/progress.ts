@@ -33,6 +33,42 @@ export interface SourceProgress {
   readonly processedRowsPerSecond: number;
   /** What the batch read, as the source names it (file names, relative to the directory, for the file source). */
   readonly inputs: readonly string[];
+  /** The file source: each file of the batch, its lines and what became of them. */
+  readonly files?: readonly FileProgress[];
+  /** The file source: files seen changed after they were listed or read, found since the previous batch. */
+  readonly changedFiles?: readonly FileChange[];
+}
+
+/**
+ * One file of a batch: every line accounted for, `linesRead = rowsKept + rowsDropped + linesRejected`.
+ * Blank lines are no records (as in Spark) and count nowhere.
+ */
+export interface FileProgress {
+  readonly path: string;
+  /** `read`, `missing` (gone before it was read, `ignoreMissingFiles`) or `corrupt` (could not be read or decompressed to its end, `ignoreCorruptFiles`: the lines before are counted). */
+  readonly status: 'read' | 'missing' | 'corrupt';
+  /** Bytes read (decompressed for a `.gz` file). */
+  readonly bytesRead: number;
+  /** Lines that are not blank. */
+  readonly linesRead: number;
+  /** Rows the file gave the query that no step dropped (malformed rows kept with nulls in PERMISSIVE mode included). */
+  readonly rowsKept: number;
+  /** Rows of the file a step dropped as it read them (a null event time at a window); steps that read the whole batch first count theirs per batch only. */
+  readonly rowsDropped: number;
+  /** Lines that gave no row: malformed in DROPMALFORMED mode, longer than `maxLineLength`, unfinished in a corrupt file. */
+  readonly linesRejected: number;
+  /** Malformed lines (kept with nulls in PERMISSIVE mode, rejected in DROPMALFORMED). */
+  readonly malformedLines: number;
+}
+
+/** A file whose size or modification time changed after the source listed or read it. */
+export interface FileChange {
+  readonly path: string;
+  /** Size and modification time when the source read it (or listed it, for a change before the read). */
+  readonly before: { readonly size: number; readonly mtimeMs: number };
+  readonly after: { readonly size: number; readonly mtimeMs: number };
+  /** `beforeRead`: between its listing and its read (what was read is the newer content); `afterRead`: after it was read (the change is not read: a path is read once). */
+  readonly when: 'beforeRead' | 'afterRead';
 }
 
 /**

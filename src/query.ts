@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Observable, ReplaySubject, Subject, type Subscription } from 'rxjs';
 import { MicroBatchExecution, type CheckpointState, type StreamingQueryStatus } from './engine/driver.js';
 import { isDerivedFromPipeline, planOf, type LateRowsEvent } from './engine/plan.js';
+import type { BadRecord } from './engine/source.js';
 import { AnalysisError, StructuredRxError } from './errors.js';
 import { deregisterQuery, registerQuery, reportProgress } from './monitor/registry.js';
 import type { StreamingQueryProgress } from './progress.js';
@@ -54,6 +55,7 @@ export class StreamingQuery {
   private readonly terminated$ = new ReplaySubject<void>(1);
   private readonly progress$ = new Subject<StreamingQueryProgress>();
   private readonly late$ = new Subject<LateRowsEvent>();
+  private readonly bad$ = new Subject<BadRecord>();
   private active = true;
   private error: StreamingQueryException | null = null;
   private readonly driver: MicroBatchExecution;
@@ -88,6 +90,7 @@ export class StreamingQuery {
       {
         batch: (_output, progress) => this.record(progress),
         lateRows: (event) => this.late$.next(event),
+        badRecord: (record) => this.bad$.next(record),
         terminated: (err) => {
           if (err !== undefined) this.error = new StreamingQueryException(this.nameValue, err);
           this.terminate();
@@ -138,6 +141,16 @@ export class StreamingQuery {
    */
   get lateRows(): Observable<LateRowsEvent> {
     return this.late$.asObservable();
+  }
+
+  /**
+   * Bad input as the source finds it, one record each: a malformed line (in every parse mode,
+   * also the one that fails a FAILFAST query), a line longer than the limit, a corrupt or missing
+   * file skipped, a file that changed after it was listed or read. Spark only counts or logs
+   * these; here they are data (`readJsonFiles`'s `onBadRecord` gets the same records).
+   */
+  get badRecords(): Observable<BadRecord> {
+    return this.bad$.asObservable();
   }
 
   /** The watermark the next batch runs with, epoch ms (0 until event time has been seen). */
@@ -222,6 +235,7 @@ export class StreamingQuery {
     deregisterQuery(this);
     this.progress$.complete();
     this.late$.complete();
+    this.bad$.complete();
     this.terminated$.next();
     this.terminated$.complete();
   }

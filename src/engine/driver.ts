@@ -52,8 +52,8 @@ export interface MicroBatch<R> {
   readonly timestampMs: number;
   /** What the batch read, as the source names it (file names for the file source). */
   readonly inputs: readonly string[];
-  /** The file source: each file's lines and what became of them (as in progress). */
-  readonly files?: readonly FileProgress[];
+  /** The file source: each file's lines and what became of them (progress's `sources[0].files`). */
+  readonly fileProgress?: readonly FileProgress[];
   readonly eventTime?: EventTimeStats;
   readonly droppedRows: Readonly<Record<string, number>>;
 }
@@ -698,7 +698,7 @@ export class MicroBatchExecution {
       watermarkMs,
       timestampMs: triggerStart,
       inputs: input.inputs,
-      ...(files === undefined ? {} : { files }),
+      ...(files === undefined ? {} : { fileProgress: files }),
       ...(et === undefined ? {} : { eventTime: et }),
       droppedRows: dropped,
     };

@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { FileChange, FileProgress } from '../progress.js';
 import type { ColumnType } from '../schema.js';
 import type { Batch } from './batch.js';
 
@@ -29,6 +30,48 @@ export interface SourceBatch<R> {
   malformedRows(): number;
   /** What was read, as the source names it (file names for a directory, partitions and ranges for a broker). */
   readonly inputs: readonly string[];
+  /** Per file read, its lines and what became of them: final once `rows` has been read and the steps have run (the file source). */
+  files?(): readonly FileProgress[];
+  /** Files seen changed since they were listed or read, found since the previous batch (the file source). */
+  readonly changedFiles?: readonly FileChange[];
+  /**
+   * A step dropped `count` rows (a null event time, ...) of the chunk it is reading now: the
+   * source counts them against the file that chunk came from.
+   */
+  rowsDropped?(reason: string, count: number): void;
+}
+
+/** What kind of bad input a {@link BadRecord} reports. */
+export type BadRecordKind = 'malformed' | 'lineTooLong' | 'corruptFile' | 'missingFile' | 'changedFile';
+
+/**
+ * One piece of bad input, as the source found it: a malformed line (in every parse mode: kept
+ * with nulls, dropped, or failing the query), a line longer than the limit, a file that could not
+ * be read or decompressed, a file gone before it was read, or a file that changed after it was
+ * listed or read. Spark only counts (or logs) these; here each is data.
+ */
+export interface BadRecord {
+  readonly kind: BadRecordKind;
+  /** The file. */
+  readonly path: string;
+  /** 1-based line number in the file (its decompressed text), or null for a whole file. */
+  readonly line: number | null;
+  /** Where the line starts in the file's (decompressed) bytes, or null for a whole file; for a corrupt file, where reading stopped. */
+  readonly byteOffset: number | null;
+  /** The line's text, at most {@link BAD_RECORD_RAW_LIMIT} characters (bytes that were not UTF-8 as U+FFFD); '' for a whole file. */
+  readonly raw: string;
+  /** Whether `raw` was cut to the limit. */
+  readonly truncated: boolean;
+  readonly reason: string;
+}
+
+/** The most characters of a bad line a {@link BadRecord} carries. */
+export const BAD_RECORD_RAW_LIMIT = 1024;
+
+/** What a run's source is given by the driver. */
+export interface SourceContext {
+  /** Reports bad input to the query (its `badRecords`). */
+  badRecord(record: BadRecord): void;
 }
 
 /**
@@ -91,5 +134,5 @@ export interface SourceSpec<R> {
   readonly schema?: Readonly<Record<string, ColumnType>>;
   /** The scheduler the source wants the query to run on (a TestScheduler in marble tests). */
   readonly scheduler?: SchedulerLike;
-  create(): Source<R>;
+  create(context?: SourceContext): Source<R>;
 }

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { createGunzip } from 'node:zlib';
 import { Observable, defer, from, map } from 'rxjs';
 
 /** One directory entry as the file source sees it. */
@@ -32,7 +33,18 @@ export interface StreamFileSystem {
    * tell the line it is on (valid UTF-8 never decodes to a lone surrogate).
    */
   readText(path: string): Observable<string>;
+  /**
+   * A file's bytes as they are on disk, in order, in chunks (the whole of a small file in one),
+   * so a reader can bound what it holds (a line longer than its limit is skipped, never held).
+   * Optional: without it the file source encodes `readText` back to bytes ({@link encodeUtf8}).
+   */
+  readBytes?(path: string): Observable<Uint8Array>;
+  /** One path's entry now, or undefined when nothing is there. Optional: the file source then trusts its listings. */
+  stat?(path: string): Observable<FileStat | undefined>;
 }
+
+/** The size of the chunks `nodeFileSystem.readBytes` reads: a file up to this size is read in one. */
+export const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /** The real file system, through `node:fs` promises. */
 export const nodeFileSystem: StreamFileSystem = {
@@ -63,7 +75,120 @@ export const nodeFileSystem: StreamFileSystem = {
   readText(path: string): Observable<string> {
     return defer(() => from(fsp.readFile(path))).pipe(map((buf) => decodeUtf8(buf)));
   },
+  readBytes(path: string): Observable<Uint8Array> {
+    return new Observable<Uint8Array>((subscriber) => {
+      let closed = false;
+      void (async () => {
+        const handle = await fsp.open(path, 'r');
+        try {
+          // A small file in one read (as readFile); a larger one in chunks, each a new buffer the reader may keep.
+          const size = (await handle.stat()).size;
+          if (size <= READ_CHUNK_BYTES) {
+            const whole = await handle.readFile();
+            if (!closed) subscriber.next(whole);
+          } else {
+            for (;;) {
+              const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+              const { bytesRead } = await handle.read(buf, 0, READ_CHUNK_BYTES, null);
+              if (bytesRead === 0 || closed) break;
+              subscriber.next(bytesRead === READ_CHUNK_BYTES ? buf : buf.subarray(0, bytesRead));
+            }
+          }
+        } finally {
+          await handle.close();
+        }
+      })().then(
+        () => subscriber.complete(),
+        (err: unknown) => subscriber.error(err),
+      );
+      return () => {
+        closed = true;
+      };
+    });
+  },
+  stat(path: string): Observable<FileStat | undefined> {
+    return defer(() =>
+      from(
+        fsp.stat(path).then(
+          (s): FileStat | undefined => ({ path, name: basename(path), size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() }),
+          (err: unknown) => {
+            if (isErrno(err) && err.code === 'ENOENT') return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+  },
 };
+
+/**
+ * Text as UTF-8 bytes, the inverse of {@link decodeUtf8}: a lone surrogate U+DC80 + b (a byte that
+ * was not UTF-8) becomes the byte b again; any other lone surrogate is U+FFFD's bytes.
+ */
+export function encodeUtf8(text: string): Uint8Array {
+  if ((text as unknown as { isWellFormed(): boolean }).isWellFormed()) return Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      parts.push(Buffer.from(text.slice(start, i), 'utf8'), Buffer.of(c - 0xdc00));
+      start = i + 1;
+    }
+  }
+  parts.push(Buffer.from(text.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** A gzip stream that is not valid gzip (bad header, bad data, truncated). */
+export class CorruptGzipError extends Error {
+  constructor(readonly reason: string) {
+    super(`not valid gzip data (${reason})`);
+  }
+}
+
+/**
+ * Bytes decompressed as gzip, chunk by chunk (node:zlib on its thread pool: bounded memory,
+ * concatenated members read as one stream, as `gunzip`). Invalid or truncated data is a
+ * {@link CorruptGzipError}, after the bytes decompressed before it.
+ */
+export function gunzipChunks(compressed: Observable<Uint8Array>): Observable<Uint8Array> {
+  return new Observable<Uint8Array>((subscriber) => {
+    const z = createGunzip({ chunkSize: 1024 * 1024 });
+    let failed = false;
+    z.on('data', (chunk: Buffer) => subscriber.next(chunk));
+    z.on('end', () => subscriber.complete());
+    z.on('error', (err: Error) => {
+      failed = true;
+      subscriber.error(new CorruptGzipError(err.message));
+    });
+    const input = compressed.subscribe({
+      next: (chunk) => {
+        if (!failed) z.write(chunk);
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => {
+        if (!failed) z.end();
+      },
+    });
+    return () => {
+      input.unsubscribe();
+      z.destroy();
+    };
+  });
+}
+
+/** Does the error say that the path is not there (`ENOENT`)? Checked by shape, as errors of `node:fs` may come from another realm. */
+export function isNotFound(err: unknown): boolean {
+  return isErrno(err) && err.code === 'ENOENT';
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

@@ -137,6 +137,8 @@ const TYPE_LONG = 2;
 const TYPE_INT = 3;
 const TYPE_DOUBLE = 4;
 const TYPE_BOOLEAN = 5;
+/** A timestamp column that takes epoch seconds only: with a `timestampFormat`, a string is read by the format alone (json-lines.ts), never here. */
+const TYPE_TIMESTAMP_SECONDS = 6;
 /** An array column's code is TYPE_ARRAY + its element's code. */
 const TYPE_ARRAY = 8;
 /** A struct column; TYPE_ARRAY + TYPE_STRUCT is an array of structs. Both are read through their `Shape`. */
@@ -170,19 +172,20 @@ interface Shape {
 }
 
 /** The shape of a column type, or undefined if it is no type (an array of arrays is none, as in the schema). */
-function shapeOf(type: string): Shape | undefined {
+function shapeOf(type: string, secondsOnly: boolean): Shape | undefined {
   if (Object.hasOwn(TYPE_CODES, type)) {
-    const code = TYPE_CODES[type as keyof typeof TYPE_CODES];
+    let code = TYPE_CODES[type as keyof typeof TYPE_CODES];
+    if (secondsOnly && code % TYPE_ARRAY === TYPE_TIMESTAMP) code += TYPE_TIMESTAMP_SECONDS;
     return code >= TYPE_ARRAY ? { code, element: { code: code - TYPE_ARRAY } } : { code };
   }
   const fields = structFields(type);
   if (fields !== undefined) {
-    const shapes = fields.map((f) => ({ name: f.name, shape: shapeOf(f.type) }));
+    const shapes = fields.map((f) => ({ name: f.name, shape: shapeOf(f.type, secondsOnly) }));
     if (shapes.some((f) => f.shape === undefined)) return undefined;
     return { code: TYPE_STRUCT, fields: shapes as { name: string; shape: Shape }[] };
   }
   if (type.startsWith('array<') && type.endsWith('>')) {
-    const element = shapeOf(type.slice(6, -1));
+    const element = shapeOf(type.slice(6, -1), secondsOnly);
     if (element?.code === TYPE_STRUCT) return { code: TYPE_ARRAY + TYPE_STRUCT, element };
   }
   return undefined;
@@ -202,10 +205,23 @@ interface Plan {
   readonly makeRow: RowBuilder;
 }
 
-const plans = new WeakMap<readonly JsonlField[], Plan>();
+/** How a scan reads values beyond the schema's types. */
+export interface ScanOptions {
+  /**
+   * Whether a timestamp column takes ISO-8601 strings (default true). False when the reader has
+   * its own way of reading them (Spark's `timestampFormat`): then a string in a timestamp column
+   * makes the line bad here, and the caller reads it.
+   */
+  readonly timestampStrings?: boolean;
+}
 
-function planFor(fields: readonly JsonlField[]): Plan {
-  let plan = plans.get(fields);
+const plans = new WeakMap<readonly JsonlField[], Plan>();
+const secondsOnlyPlans = new WeakMap<readonly JsonlField[], Plan>();
+
+function planFor(fields: readonly JsonlField[], options?: ScanOptions): Plan {
+  const secondsOnly = options?.timestampStrings === false;
+  const cache = secondsOnly ? secondsOnlyPlans : plans;
+  let plan = cache.get(fields);
   if (plan !== undefined) return plan;
   const names: string[] = [];
   const types: JsonlFieldType[] = [];
@@ -213,7 +229,7 @@ function planFor(fields: readonly JsonlField[]): Plan {
   const codes = new Int32Array(fields.length);
   const shapes: (Shape | undefined)[] = [];
   fields.forEach((f, i) => {
-    const shape = typeof f.type === 'string' ? shapeOf(f.type) : undefined; // own keys only: not `constructor` from the prototype
+    const shape = typeof f.type === 'string' ? shapeOf(f.type, secondsOnly) : undefined; // own keys only: not `constructor` from the prototype
     if (typeof f.name !== 'string' || shape === undefined) {
       throw new TypeError(`JSON-lines schema: invalid field ${JSON.stringify(f)}`);
     }
@@ -236,7 +252,7 @@ function planFor(fields: readonly JsonlField[]): Plan {
     byName,
     makeRow: rowBuilder(names),
   };
-  plans.set(fields, plan);
+  cache.set(fields, plan);
   return plan;
 }
 
@@ -529,6 +545,9 @@ function convertValue(code: number, v: unknown): unknown {
         return Number.isNaN(ms) ? undefined : ms;
       }
       return undefined;
+    case TYPE_TIMESTAMP_SECONDS:
+      if (typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+      return v * 1000 >= -MAX_DATE_MS && v * 1000 <= MAX_DATE_MS ? v * 1000 : undefined;
     case TYPE_STRING:
       return typeof v === 'string' ? v : jsonText(v);
     case TYPE_LONG:
@@ -593,8 +612,8 @@ function partialRow(plan: Plan, obj: Record<string, unknown>): JsonlRow {
  * Converts a parsed JSON value (from `JSON.parse` of one line) to a row of the schema.
  * Returns the row, or a string saying why the value does not fit (rows are never strings).
  */
-export function rowFromJsonValue(value: unknown, fields: readonly JsonlField[]): JsonlRow | string {
-  return fromValue(planFor(fields), value);
+export function rowFromJsonValue(value: unknown, fields: readonly JsonlField[], options?: ScanOptions): JsonlRow | string {
+  return fromValue(planFor(fields, options), value);
 }
 
 function isBlank(text: string, start: number, end: number): boolean {
@@ -633,8 +652,8 @@ function firstLineStart(text: string): number {
  * Reference reader: `JSON.parse` per non-blank line, then `rowFromJsonValue`.
  * Same results as `scanJsonLines`, usually slower.
  */
-export function parseJsonLinesReference(text: string, fields: readonly JsonlField[]): JsonlResult {
-  const plan = planFor(fields);
+export function parseJsonLinesReference(text: string, fields: readonly JsonlField[], options?: ScanOptions): JsonlResult {
+  const plan = planFor(fields, options);
   const rows: JsonlRow[] = [];
   const bad: BadLine[] = [];
   const len = text.length;
@@ -894,8 +913,10 @@ function plainStringEnd(text: string, i: number, end: number): number {
 function readValue(code: number, text: string, i: number, len: number, num: Float64Array, out: unknown[], slot: number): number {
   const c = text.charCodeAt(i);
   switch (code) {
-    case TYPE_TIMESTAMP: {
+    case TYPE_TIMESTAMP:
+    case TYPE_TIMESTAMP_SECONDS: {
       if (c === C_QUOTE) {
+        if (code === TYPE_TIMESTAMP_SECONDS) return -1;
         const q = plainStringEnd(text, i, len);
         if (q < 0) return -1;
         const ms = parseIsoMillis(text, i + 1, q);
@@ -1074,11 +1095,11 @@ function fastLine(plan: Plan, text: string, start: number, len: number, values: 
  * in the usual compact shape. Pass the same `fields` array on every call to reuse the
  * prepared schema.
  */
-export function scanJsonLines(text: string, fields: readonly JsonlField[]): JsonlResult {
-  const plan = planFor(fields);
+export function scanJsonLines(text: string, fields: readonly JsonlField[], options?: ScanOptions): JsonlResult {
+  const plan = planFor(fields, options);
   // Text with a lone surrogate (a byte that was not UTF-8, see `StreamFileSystem.readText`):
   // the reference path alone, which makes such lines bad; the fast path would take them.
-  if (!isWellFormed(text)) return parseJsonLinesReference(text, fields);
+  if (!isWellFormed(text)) return parseJsonLinesReference(text, fields, options);
   const rows: JsonlRow[] = [];
   const bad: BadLine[] = [];
   const values: unknown[] = new Array<unknown>(plan.n).fill(null);

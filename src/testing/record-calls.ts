@@ -9,7 +9,7 @@ export interface FileSystemCall {
 }
 
 /**
- * Wraps a {@link StreamFileSystem} so every `list` and `readText` is logged, with the frame at
+ * Wraps a {@link StreamFileSystem} so every `list` and read (`readText`, `readBytes`) is logged, with the frame at
  * which it started (when the source subscribed to it). Tests use it to see when a source polls
  * and that it stops polling once unsubscribed.
  *
@@ -31,6 +31,16 @@ export function recordCalls(fs: StreamFileSystem, scheduler: SchedulerLike): { r
         calls.push({ op: 'read', path, frame: scheduler.now() });
         return fs.readText(path);
       }),
+    ...(fs.readBytes === undefined
+      ? {}
+      : {
+          readBytes: (path: string): Observable<Uint8Array> =>
+            defer(() => {
+              calls.push({ op: 'read', path, frame: scheduler.now() });
+              return (fs.readBytes as (p: string) => Observable<Uint8Array>).call(fs, path);
+            }),
+        }),
+    ...(fs.stat === undefined ? {} : { stat: (path: string): Observable<FileStat | undefined> => (fs.stat as (p: string) => Observable<FileStat | undefined>).call(fs, path) }),
   };
   return { fileSystem, calls };
 }

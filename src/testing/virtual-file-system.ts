@@ -1,10 +1,20 @@
 import { Observable, asyncScheduler, concatMap, defer, of, throwError, timer, type SchedulerLike } from 'rxjs';
-import type { FileStat, StreamFileSystem } from '../fs/file-system.js';
+import { decodeUtf8, encodeUtf8, type FileStat, type StreamFileSystem } from '../fs/file-system.js';
 
 interface VirtualFile {
-  readonly content: string;
+  /** Text, or bytes as written (a gzip file, bytes that are not UTF-8). */
+  readonly content: string | Uint8Array;
   readonly mtimeMs: number;
   readonly failure?: Error;
+}
+
+/** An error as `node:fs` gives it for a path that is not there. */
+function notFound(op: string, path: string): Error {
+  return Object.assign(new Error(`ENOENT: no such file or directory, ${op} '${path}'`), { code: 'ENOENT' });
+}
+
+function byteLength(content: string | Uint8Array): number {
+  return typeof content === 'string' ? Buffer.byteLength(content) : content.length;
 }
 
 export interface VirtualFileSystemOptions {
@@ -33,11 +43,14 @@ export class VirtualFileSystem implements StreamFileSystem {
     return this;
   }
 
-  /** Writes a file (its directory is created). `mtimeMs` defaults to the number of files written before. */
-  write(path: string, content: string | readonly (string | object)[], mtimeMs?: number): this {
-    const text = typeof content === 'string' ? content : content.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+  /**
+   * Writes a file (its directory is created): text, bytes, or rows (objects as JSON, strings as
+   * they are, one per line). `mtimeMs` defaults to the number of files written before.
+   */
+  write(path: string, content: string | Uint8Array | readonly (string | object)[], mtimeMs?: number): this {
+    const data = typeof content === 'string' || content instanceof Uint8Array ? content : content.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
     this.dirs.add(dirOf(path));
-    this.files.set(path, { content: text, mtimeMs: mtimeMs ?? this.files.size });
+    this.files.set(path, { content: data, mtimeMs: mtimeMs ?? this.files.size });
     return this;
   }
 
@@ -45,7 +58,8 @@ export class VirtualFileSystem implements StreamFileSystem {
   append(path: string, text: string, mtimeMs?: number): this {
     const f = this.files.get(path);
     if (f === undefined) return this.write(path, text, mtimeMs);
-    this.files.set(path, { content: f.content + text, mtimeMs: mtimeMs ?? f.mtimeMs + 1 });
+    const content = typeof f.content === 'string' ? f.content + text : Buffer.concat([f.content, Buffer.from(text, 'utf8')]);
+    this.files.set(path, { content, mtimeMs: mtimeMs ?? f.mtimeMs + 1 });
     return this;
   }
 
@@ -75,22 +89,43 @@ export class VirtualFileSystem implements StreamFileSystem {
       if (failure !== undefined) return throwError(() => failure);
       if (!this.dirs.has(d)) return throwError(() => new Error(`ENOENT: no such file or directory, scandir '${dir}'`));
       const out: FileStat[] = [];
+      for (const sub of this.dirs) {
+        if (sub === d || dirOf(sub) !== d) continue;
+        const name = sub.slice(d === '/' ? 1 : d.length + 1);
+        if (accept === undefined || accept(name)) out.push({ path: sub, name, size: 0, mtimeMs: 0, isFile: false });
+      }
       for (const [path, f] of this.files) {
         if (dirOf(path) !== d) continue;
         if (accept !== undefined && !accept(path.slice(d.length + 1))) continue;
-        out.push({ path, name: path.slice(d.length + 1), size: Buffer.byteLength(f.content), mtimeMs: f.mtimeMs, isFile: true });
+        out.push({ path, name: path.slice(d.length + 1), size: byteLength(f.content), mtimeMs: f.mtimeMs, isFile: true });
       }
       return of(out);
     });
   }
 
   readText(path: string): Observable<string> {
+    return this.read(path, (content) => (typeof content === 'string' ? content : decodeUtf8(content)));
+  }
+
+  /** The file's bytes in one chunk (text encoded as UTF-8, lone surrogates U+DC80 + b as the byte b). */
+  readBytes(path: string): Observable<Uint8Array> {
+    return this.read(path, (content) => (typeof content === 'string' ? encodeUtf8(content) : content));
+  }
+
+  stat(path: string): Observable<FileStat | undefined> {
+    return defer(() => {
+      const f = this.files.get(path);
+      return of(f === undefined ? undefined : { path, name: path.slice(dirOf(path).length + 1), size: byteLength(f.content), mtimeMs: f.mtimeMs, isFile: true });
+    });
+  }
+
+  private read<T>(path: string, as: (content: string | Uint8Array) => T): Observable<T> {
     const read = defer(() => {
       this.reads.push(path);
       const f = this.files.get(path);
-      if (f === undefined) return throwError(() => new Error(`ENOENT: no such file or directory, open '${path}'`));
+      if (f === undefined) return throwError(() => notFound('open', path));
       if (f.failure !== undefined) return throwError(() => f.failure);
-      return of(f.content);
+      return of(as(f.content));
     });
     const delay = this.options.readDelayMs ?? 0;
     if (delay <= 0) return read;

@@ -352,7 +352,18 @@ describe('progress', () => {
         { operatorName: 'groupCount', operatorId: '0', numRowsTotal: 2, numRowsUpdated: 2, numRowsRemoved: 0, numRowsDroppedByWatermark: 0, numLateInputRows: 0, memoryUsedBytes: expect.any(Number), stateVersion: 1 },
       ],
       sources: [
-        { description: 'FileStreamSource[/in]', startOffset: null, endOffset: { files: 1 }, pending: 1, numInputRows: 2, inputRowsPerSecond: 0, processedRowsPerSecond: 40, inputs: ['file-0.json'] },
+        {
+          description: 'FileStreamSource[/in]',
+          startOffset: null,
+          endOffset: { files: 1 },
+          pending: 1,
+          numInputRows: 2,
+          inputRowsPerSecond: 0,
+          processedRowsPerSecond: 40,
+          inputs: ['file-0.json'],
+          // Beyond Spark: every line of each file accounted for.
+          files: [{ path: '/in/file-0.json', status: 'read', bytesRead: Buffer.byteLength(`${JSON.stringify(ev(10, 'Open'))}\n${JSON.stringify(ev(20, 'Close'))}\n`), linesRead: 2, rowsKept: 2, rowsDropped: 0, linesRejected: 0, malformedLines: 0 }],
+        },
       ],
       sink: { description: 'MemorySink[t]', numOutputRows: 2 },
       numMalformedRows: 0,
