@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Git and `npm pack` do not keep modification times, but the file source orders files by
-// modification time (oldest first). This install step gives the bundled dataset's files
-// strictly increasing mtimes in file-number order (file-0 oldest), so a fresh clone or an
-// installed copy streams them in the same order as the generator wrote them.
+// Git and npm do not keep modification times, but the file source orders files by
+// modification time (oldest first). A clone's prepare step (npm ci, npm install) runs this: it
+// gives the bundled dataset's files strictly increasing mtimes in file-number order (file-0
+// oldest), so code reading datasets/events in a clone streams them in the order the generator
+// wrote them. An installed package needs none of it: the command reads the bundled dataset
+// through inNameOrder(), by file name.
 //
 // Rule: file-N.json gets mtime (and atime) 2016-07-26T00:00:00Z + N seconds.
 // The generator (scripts/generate-events.mjs) imports `restoreMtimes` to apply the same rule

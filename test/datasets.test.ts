@@ -111,7 +111,7 @@ describe('bundled events dataset', () => {
     }
   });
 
-  it('has modification times strictly increasing in file-number order (postinstall ran)', () => {
+  it('has modification times strictly increasing in file-number order (the prepare step of npm ci ran)', () => {
     const mtimes = Array.from({ length: FILES }, (_, n) => statSync(join(EVENTS, fileName(n))).mtimeMs);
     for (let n = 1; n < FILES; n++) {
       if (!(mtimes[n]! > mtimes[n - 1]!)) {

@@ -1,11 +1,12 @@
 /**
- * The package works when installed: `npm pack`, install the tarball into a scratch project,
- * import the operators by name, and run the notebook query over the dataset the package ships.
- * `npm test` builds dist/ before jest runs; this test packs that build (without re-running the
- * build, so it cannot race other tests that read dist/).
+ * The package works when installed: `npm pack`, install the tarball into a scratch project with
+ * `--ignore-scripts` (the package needs none), import the operators by name, and run the notebook
+ * query and the command over the dataset the package ships, in file-number order although npm
+ * unpacks it in alphabetical order. `npm test` builds dist/ before jest runs; this test packs that
+ * build (without re-running the build, so it cannot race other tests that read dist/).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileExample, runNodeTest, workedExample } from '../support/readme-example.js';
@@ -14,7 +15,7 @@ const ROOT = join(__dirname, '..', '..');
 
 const SCRIPT = `
 import { lastValueFrom } from 'rxjs';
-import { Catalog, readJsonFiles, throttleFiles, tumblingWindow, groupCount, toMemoryTable, startQuery } from 'structured-rx';
+import { Catalog, readJsonFiles, inNameOrder, throttleFiles, tumblingWindow, groupCount, toMemoryTable, startQuery } from 'structured-rx';
 import { VirtualFileSystem } from 'structured-rx/testing';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,7 @@ const pkgDir = dirname(createRequire(import.meta.url).resolve('structured-rx/pac
 const dir = join(pkgDir, 'datasets', 'events');
 const catalog = new Catalog();
 const query = startQuery(
-  readJsonFiles(dir, { schema: 'time TIMESTAMP, action STRING', watch: false }).pipe(
+  readJsonFiles(dir, { schema: 'time TIMESTAMP, action STRING', watch: false, fileSystem: inNameOrder() }).pipe(
     throttleFiles(1),
     tumblingWindow('time', '1 hour'),
     groupCount('action', 'window'),
@@ -54,7 +55,7 @@ describe('the packed package', () => {
     expect(out).toContain('structured-rx-');
 
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(scratch, tarball as string), 'rxjs@7'], {
+    execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(scratch, tarball as string), 'rxjs@7'], {
       cwd: scratch,
       encoding: 'utf8',
     });
@@ -67,17 +68,34 @@ describe('the packed package', () => {
     };
     expect(result.totals).toEqual({ Close: 50_000, Open: 50_000 });
     expect(result.batches).toBe(50);
-    // npm pack gives every file the same mtime: natural order of names must keep file-2 before file-10.
-    expect(result.files).toEqual([...Array(50).keys()].map((i) => `file-${i}.json`));
+    const inOrder = [...Array(50).keys()].map((i) => `file-${i}.json`);
+    // npm unpacks the files one after the other in alphabetical order, each with the time it was
+    // written (file-10 before file-2); inNameOrder() reads them by name.
+    const installed = join(scratch, 'node_modules', 'structured-rx');
+    const byTime = readdirSync(join(installed, 'datasets', 'events')).sort(
+      (a, b) => statSync(join(installed, 'datasets', 'events', a)).mtimeMs - statSync(join(installed, 'datasets', 'events', b)).mtimeMs,
+    );
+    expect(byTime).not.toEqual(inOrder);
+    expect(result.files).toEqual(inOrder);
     expect(result.vfs).toBe('function');
 
-    // The README's notebook, verbatim, against the installed package (run where the package's
-    // bundled dataset is at the relative path the README uses).
+    // The installed command streams its bundled dataset in file-number order too.
+    const json = execFileSync(join(scratch, 'node_modules', '.bin', 'structured-rx'), ['--json'], { cwd: scratch, encoding: 'utf8' });
+    expect(json.trim().split('\n').map((l) => (JSON.parse(l) as { files: string[] }).files.join(','))).toEqual(inOrder);
+    // Nothing of the package is a source map (they would point at sources it does not ship), and its license is there.
+    expect(readdirSync(join(installed, 'dist', 'src'), { recursive: true }).filter((f) => String(f).endsWith('.map'))).toEqual([]);
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toContain('Apache License');
+
+    // The README's notebook, verbatim, against the installed package, as in a clone: the dataset
+    // at the relative path the README uses, with the modification times `npm ci` gives a clone
+    // (its prepare step runs scripts/restore-mtimes.mjs).
+    cpSync(join(installed, 'datasets', 'events'), join(scratch, 'datasets', 'events'), { recursive: true });
+    execFileSync('node', [join(ROOT, 'scripts', 'restore-mtimes.mjs'), join(scratch, 'datasets', 'events')]);
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const block = /## The notebook in TypeScript[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
     writeFileSync(join(scratch, 'readme-notebook.mjs'), block as string);
-    const notebookOut = execFileSync('node', [join(scratch, 'readme-notebook.mjs')], { cwd: join(scratch, 'node_modules', 'structured-rx'), encoding: 'utf8' });
+    const notebookOut = execFileSync('node', [join(scratch, 'readme-notebook.mjs')], { cwd: scratch, encoding: 'utf8' });
     expect(notebookOut.trim().split('\n')).toEqual([...Array(50).keys()].map((i) => `batch ${i}: file-${i}.json 2000 rows`));
 
     // The README's event-time example, verbatim, against the installed package: append mode
@@ -88,7 +106,7 @@ describe('the packed package', () => {
       join(scratch, 'readme-event-time.mjs'),
       `${eventBlock as string}\nconsole.log(JSON.stringify({ state: query.lastProgress?.stateOperators[0]?.numRowsTotal, emitted: catalog.table('final_counts')?.rows.length }));\n`,
     );
-    const eventOut = execFileSync('node', [join(scratch, 'readme-event-time.mjs')], { cwd: join(scratch, 'node_modules', 'structured-rx'), encoding: 'utf8' });
+    const eventOut = execFileSync('node', [join(scratch, 'readme-event-time.mjs')], { cwd: scratch, encoding: 'utf8' });
     const summary = JSON.parse(eventOut.trim().split('\n').pop() as string) as { state: number; emitted: number };
     expect(summary.state).toBeLessThanOrEqual(4); // the windows still open behind the watermark
     expect(summary.emitted).toBeGreaterThan(100); // every other window of the 50 files, once
