@@ -4,8 +4,9 @@
  * written (this package itself, or an installed tarball), and run with `node --test`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -35,5 +36,43 @@ export function compileExample(dir: string, source: string): string {
 /** Runs a compiled test file with node's own runner; its exit status and what it printed. */
 export function runNodeTest(file: string, cwd: string): { readonly status: number | null; readonly output: string } {
   const run = spawnSync(process.execPath, ['--test', file], { cwd, encoding: 'utf8' });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+/** Where the vitest runner is installed on first use (ignored by git): it ships native bindings per platform (esbuild, rollup), so it cannot be a devDependency. */
+export const RUNNERS_DIR = join(ROOT, 'test', 'runners');
+export const VITEST_PACKAGE = 'vitest@3.2.4';
+
+/** Installs vitest into test/runners/node_modules unless it is there. */
+export function ensureVitest(): void {
+  if (existsSync(join(RUNNERS_DIR, 'node_modules', 'vitest', 'vitest.mjs'))) return;
+  mkdirSync(RUNNERS_DIR, { recursive: true });
+  const npm = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', RUNNERS_DIR, VITEST_PACKAGE], { encoding: 'utf8' });
+  if (npm.status !== 0) throw new Error(`could not install ${VITEST_PACKAGE} for the runner test:\n${npm.stdout}${npm.stderr}`);
+}
+
+/** The example as a vitest file: `test` and `expect` from vitest, the kit given vitest's `toEqual`. */
+export function asVitest(source: string): string {
+  const out = source
+    .replace("import { test } from 'node:test';", "import { expect, test } from 'vitest';")
+    .replace('createTestScheduler(assert.deepStrictEqual)', 'createTestScheduler((actual, expected) => expect(actual).toEqual(expected))');
+  if (!out.includes("from 'vitest'") || !out.includes('toEqual')) throw new Error('the worked example no longer imports test from node:test or passes assert.deepStrictEqual');
+  return out;
+}
+
+/**
+ * Runs TypeScript `source` with vitest, as `<name>.vitest.mjs` in `dir` (under test/runners):
+ * types stripped first (the example's types are checked by `compileExample`), so neither jest nor
+ * the typecheck ever sees the file; `structured-rx` resolves to this package's build.
+ */
+export function runVitest(dir: string, name: string, source: string): { readonly status: number | null; readonly output: string } {
+  const file = `${name}.vitest.mjs`;
+  writeFileSync(join(dir, file), ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+  const alias = (id: string, to: string) => `{ find: /^${id.replace('/', '\\/')}$/, replacement: ${JSON.stringify(join(ROOT, to))} }`;
+  writeFileSync(
+    join(dir, 'vitest.config.mjs'),
+    `export default { resolve: { alias: [${alias('structured-rx/testing', 'dist/src/testing/index.js')}, ${alias('structured-rx', 'dist/src/index.js')}] }, test: { include: [${JSON.stringify(file)}] } };\n`,
+  );
+  const run = spawnSync(process.execPath, [join(RUNNERS_DIR, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
