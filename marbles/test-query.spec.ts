@@ -154,6 +154,34 @@ describe('testQuery: a whole event-time query, frame by frame', () => {
     expect(got).toEqual([['Open', 'Close'], []]);
   });
 
+  it('reads a file that grew before it was listed whole, never one removed before, and not again when it grows after', () => {
+    const scheduler = createTestScheduler(jestEqual);
+    scheduler.run(({ expectObservable }) => {
+      const fs = virtualDirectory('/in');
+      playFiles(fs, scheduler, '500ms (ab) 199ms c 99ms d 999ms e', {
+        a: put('/in/grows.json', ev.lines('ann Open@02:10')),
+        b: put('/in/gone.json', ev.lines('bob Open@02:11')),
+        c: append('/in/grows.json', ev.lines('cid Open@02:12')), // before the poll at 1000: read with it
+        d: remove('/in/gone.json'), // before the poll: never read
+        e: append('/in/grows.json', ev.lines('dan Open@02:13')), // after it was read: a path is read once
+      });
+      const q = testQuery(scheduler, hourly(fs, scheduler), { run: '^ 3s !', input: ev, outputMode: 'update' });
+      expectObservable(q.batches).toBe('1000ms (ab)', { a: { batchId: 0, files: ['grows.json'], rows: ['ann Open@02:10', 'cid Open@02:12'] }, b: { batchId: 1, files: [], rows: [] } });
+    });
+  });
+
+  it('runs a processing-time trigger on the virtual clock: a trigger each second, files arriving between them waiting for the next', () => {
+    const scheduler = createTestScheduler(jestEqual);
+    scheduler.run(({ expectObservable }) => {
+      const fs = virtualDirectory('/in', [ev.lines('ann Open@02:10')]);
+      playFiles(fs, scheduler, '1200ms a 1299ms b', { a: put('/in/1.json', ev.lines('bob Open@02:20')), b: put('/in/2.json', ev.lines('cid Open@02:30')) });
+      const steps = readJsonFiles('/in', { schema, fileSystem: fs, scheduler }).pipe(throttleFiles(5, { trigger: '1 second' }), tumblingWindow('time', '1 hour'), groupCount('action'));
+      const q = testQuery(scheduler, steps, { run: '^ 3500ms !', input: ev });
+      expectObservable(q.batches.pipe(map((b) => b.files))).toBe('a 1999ms b 999ms c', { a: ['file-0.json'], b: ['1.json'], c: ['2.json'] });
+      expectObservable(q.table).toBe('a 1999ms b 999ms c', { a: [{ action: 'Open', count: 1 }], b: [{ action: 'Open', count: 2 }], c: [{ action: 'Open', count: 3 }] });
+    });
+  });
+
   it('gives the query handle at once, and awaitTermination’s timeout follows the virtual clock', async () => {
     const scheduler = createTestScheduler(jestEqual);
     let ended: Promise<boolean> | undefined;
@@ -175,9 +203,9 @@ describe('testQuery: a whole event-time query, frame by frame', () => {
     });
   });
 
-  it('does no real I/O and sets no real timer while the query runs', () => {
+  it('does no real I/O, sets no real timer and waits on no Promise while the query runs', () => {
     const scheduler = createTestScheduler(jestEqual);
-    const real = { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval, setImmediate: globalThis.setImmediate, readdir: fsp.readdir, readFile: fsp.readFile };
+    const real = { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval, setImmediate: globalThis.setImmediate, readdir: fsp.readdir, readFile: fsp.readFile, then: Promise.prototype.then };
     const used: string[] = [];
     const refuse = (name: string) => () => {
       used.push(name);
@@ -185,6 +213,7 @@ describe('testQuery: a whole event-time query, frame by frame', () => {
     };
     Object.assign(globalThis, { setTimeout: refuse('setTimeout'), setInterval: refuse('setInterval'), setImmediate: refuse('setImmediate') });
     Object.assign(fsp, { readdir: refuse('readdir'), readFile: refuse('readFile') });
+    Object.assign(Promise.prototype, { then: refuse('Promise.then') });
     try {
       scheduler.run(({ expectObservable }) => {
         const q = hourlyOverThreeFiles(scheduler, '10s');
@@ -193,6 +222,7 @@ describe('testQuery: a whole event-time query, frame by frame', () => {
     } finally {
       Object.assign(globalThis, { setTimeout: real.setTimeout, setInterval: real.setInterval, setImmediate: real.setImmediate });
       Object.assign(fsp, { readdir: real.readdir, readFile: real.readFile });
+      Object.assign(Promise.prototype, { then: real.then });
     }
     expect(used).toEqual([]);
   });
