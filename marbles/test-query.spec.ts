@@ -182,6 +182,18 @@ describe('testQuery: a whole event-time query, frame by frame', () => {
     });
   });
 
+  it('runs a hand-made source too: one batch per frame’s burst of items', () => {
+    const scheduler = createTestScheduler(jestEqual);
+    scheduler.run(({ cold, expectObservable }) => {
+      const rows = (...texts: string[]) => ({ rows: texts.map((t) => ev.parse(t) as { time: number | null; action: string | null; user: string | null }) });
+      const source = cold('a 9ms b 9ms |', { a: rows('ann Open@02:10', 'bob Open@02:20'), b: rows('cid Close@02:30') });
+      const q = testQuery(scheduler, source.pipe(tumblingWindow('time', '1 hour'), groupCount('action', 'window')), { run: '^ 100ms !', input: ev, output: 'window action count' });
+      // The source completes at 20: the query ends by itself, and so do the Observables.
+      expectObservable(q.batches.pipe(map((b) => b.rows))).toBe('a 9ms b 9ms |', { a: ['ann Open@02:10', 'bob Open@02:20'], b: ['cid Close@02:30'] });
+      expectObservable(q.table).toBe('a 9ms b 9ms |', { a: ['[02:00,03:00) Open 2'], b: ['[02:00,03:00) Open 2', '[02:00,03:00) Close 1'] });
+    });
+  });
+
   it('gives the query handle at once, and awaitTermination’s timeout follows the virtual clock', async () => {
     const scheduler = createTestScheduler(jestEqual);
     let ended: Promise<boolean> | undefined;

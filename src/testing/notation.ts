@@ -205,7 +205,8 @@ export class RowNotation<R = Readonly<Record<string, unknown>>> implements RowFo
   private formatValue(v: unknown, type: ColumnType | undefined): string {
     if (v === null || v === undefined) return 'null';
     if (type === 'timestamp' && typeof v === 'number') return this.time(v);
-    if ((type === 'window' || type === undefined) && isWindow(v)) return `[${this.time(v.start)},${this.time(v.end)})`;
+    // A window by its shape unless the type says it is a struct (a plan that lost a type may call it a string).
+    if (isWindow(v) && !(type?.startsWith('struct<') ?? false)) return `[${this.time(v.start)},${this.time(v.end)})`;
     if (typeof v === 'string') {
       const bare = v !== '' && v !== 'null' && !/[\s@]/.test(v) && !/^["[{]/.test(v) && (type === 'string' || !/^(true|false|-?\d|-?Infinity$|NaN$)/.test(v));
       return bare ? v : JSON.stringify(v);
