@@ -595,7 +595,7 @@ class JsonFileSource<R> implements Source<R> {
 
   private readFailure(stat: FileStat, splitter: LineBlockSplitter, err: unknown): Observable<FileRead> {
     if (err instanceof StructuredRxError) return throwError(() => err);
-    const cause = err instanceof Error ? err.message : String(err);
+    const cause = err instanceof CorruptGzipError ? err.reason : err instanceof Error ? err.message : String(err);
     if (isNotFound(err) && splitter.bytesIn === 0) {
       const ignored = this.c.ignoreMissingFiles;
       const record: BadRecord = { kind: 'missingFile', path: stat.path, line: null, byteOffset: null, raw: '', truncated: false, reason: `gone before it was read (${cause})${ignored ? '; skipped (ignoreMissingFiles)' : ''}` };

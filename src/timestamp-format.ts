@@ -1,7 +1,7 @@
 /**
  * Spark's `timestampFormat` and `timeZone` options of the JSON source: a datetime pattern in
  * Spark's (java.time `DateTimeFormatter`) letters, compiled once to a regular expression, and the
- * zone a text without an offset is read in. Decision 0015 lists what is supported.
+ * zone a text without an offset is read in. Decision 0018 lists what is supported.
  */
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 

@@ -6,7 +6,7 @@
  * a multi-byte UTF-8 sequence, so bytes can be cut before they are decoded.
  *
  * Hadoop's `LineRecordReader` skips a line longer than `mapreduce.input.linerecordreader.line.maxlength`
- * (bytes) the same way, with only a log line; here each one is reported (decision 0015).
+ * (bytes) the same way, with only a log line; here each one is reported (decision 0018).
  */
 
 const LF = 0x0a;
@@ -115,11 +115,11 @@ export class LineBlockSplitter {
     }
     if (this.skipping !== undefined) {
       const t = nextTerminator(chunk, 0, chunk.length);
-      if (t < 0) {
-        this.skipping.length += chunk.length;
-        return;
-      }
-      this.skipping.length += t;
+      const skipped = t < 0 ? chunk.length : t;
+      const head = this.skipping.head;
+      if (head.length < this.headBytes) this.skipping.head = Buffer.concat([head, chunk.subarray(0, Math.min(skipped, this.headBytes - head.length))]);
+      this.skipping.length += skipped;
+      if (t < 0) return;
       let after = t + 1;
       if (chunk[t] === CR) {
         if (t + 1 === chunk.length) this.swallowLf = true;
@@ -149,6 +149,8 @@ export class LineBlockSplitter {
 
   /** What was taken but is not in a block: the unfinished line where the bytes stopped (a file that could not be read to its end). */
   unfinished(): { readonly line: number; readonly byteOffset: number; readonly length: number; readonly head: Uint8Array } | undefined {
+    // The whole lines taken become blocks first; what is left is the line the bytes stopped in.
+    if (this.skipping === undefined && this.pendingBytes > 0) this.cut(false);
     if (this.skipping !== undefined) return this.skipping;
     if (this.pendingBytes === 0) return undefined;
     const bytes = this.takePending();
@@ -202,11 +204,18 @@ export class LineBlockSplitter {
       lineStart = after;
     }
     const restLength = n - lineStart;
-    if (restLength > this.maxLineBytes) {
+    // A '\r' as the last byte (not final) ends the rest's line, unless a '\n' follows: either way the line is what precedes it.
+    const endsInCr = !final && restLength > 0 && buf[n - 1] === CR;
+    const restLine = endsInCr ? restLength - 1 : restLength;
+    if (restLine > this.maxLineBytes) {
       emit(lineStart);
-      const long = { line, byteOffset: this.offset + lineStart, length: restLength, head: copyOf(buf, lineStart, lineStart + this.headBytes) };
-      if (final) this.longLines.push(long);
-      else this.skipping = long;
+      const long = { line, byteOffset: this.offset + lineStart, length: restLine, head: copyOf(buf, lineStart, Math.min(lineStart + restLine, lineStart + this.headBytes)) };
+      if (final || endsInCr) {
+        this.longLines.push(long);
+        this.swallowLf = endsInCr;
+      } else {
+        this.skipping = long;
+      }
       this.nextLine = line + 1;
       this.offset += n;
       return;

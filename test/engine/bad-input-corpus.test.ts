@@ -3,7 +3,7 @@
  * three parse modes. Each line of the corpus says what it is (good, malformed and why, blank);
  * the tests derive from that what the reader must give: the rows, the corrupt-record column,
  * one bad record per bad line (file, line, byte offset, raw text, reason) and each file's line
- * accounting (linesRead = rowsKept + rowsDropped + linesRejected). Decision 0015.
+ * accounting (linesRead = rowsKept + rowsDropped + linesRejected). Decision 0018.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
