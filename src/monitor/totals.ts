@@ -22,6 +22,11 @@ export function watermarkGapMsOf(p: StreamingQueryProgress): number | undefined 
 }
 
 /** Sums over the batches of one query that the monitor saw. */
+/** The phases of a trigger, as `StreamingQueryProgress.durationMs` names them (`triggerExecution` is their whole). */
+export const PHASES = ['latestOffset', 'getBatch', 'addBatch', 'commit'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Sums over the batches of one query that the monitor saw, and the last of them. */
 export class QueryTotals {
   batches = 0;
   inputRows = 0;
@@ -30,6 +35,9 @@ export class QueryTotals {
   lateRows = 0;
   /** Rows steps removed, by reason (late rows are in `lateRows`). */
   readonly droppedRows = new Map<string, number>();
+  /** Milliseconds spent in each phase. */
+  readonly phaseMs = new Map<Phase, number>(PHASES.map((p) => [p, 0]));
+  last: StreamingQueryProgress | null = null;
 
   add(p: StreamingQueryProgress): void {
     this.batches++;
@@ -38,5 +46,7 @@ export class QueryTotals {
     this.malformedRows += p.numMalformedRows;
     this.lateRows += lateRowsOf(p);
     for (const [reason, n] of Object.entries(p.droppedRows)) this.droppedRows.set(reason, (this.droppedRows.get(reason) ?? 0) + n);
+    for (const phase of PHASES) this.phaseMs.set(phase, (this.phaseMs.get(phase) ?? 0) + p.durationMs[phase]);
+    this.last = p;
   }
 }
