@@ -27,7 +27,7 @@ import {
   type ParseMode,
   type StreamingQueryProgress,
 } from '../../src/index.js';
-import { createTestScheduler, virtualDirectory } from '../../src/testing/index.js';
+import { VirtualFileSystem, createTestScheduler, virtualDirectory } from '../../src/testing/index.js';
 
 const SCHEMA = 'time TIMESTAMP, id LONG, action STRING, `__proto__` STRING, `constructor` STRING, `toString` STRING, _corrupt_record STRING';
 const MODES: readonly ParseMode[] = ['PERMISSIVE', 'DROPMALFORMED', 'FAILFAST'];
@@ -260,5 +260,130 @@ describe('the bad-input corpus in each parse mode', () => {
 
   it('refuses a corrupt-record column declared as another type where the source is composed', () => {
     expect(() => readJsonFiles(dir, { schema: 'time TIMESTAMP, _corrupt_record INT' })).toThrow(AnalysisError);
+  });
+});
+
+describe('files that change after they are listed or read (in virtual time)', () => {
+  interface WatchOptions {
+    readonly readDelayMs?: number;
+    readonly maxFiles?: number;
+    readonly minFileStableFor?: string;
+    readonly stopAt?: number;
+  }
+
+  /** Runs a streaming query over a virtual `/in` until `stopAt`, `setup` writing files now and later; returns its progress, the rows of each batch and the bad records (each reason prefixed by the frame it came at). */
+  function watch(setup: (fs: VirtualFileSystem, at: (ms: number, fn: () => void) => void) => void, options: WatchOptions = {}) {
+    const scheduler = createTestScheduler();
+    const progress: StreamingQueryProgress[] = [];
+    const rows: Record<string, unknown>[][] = [];
+    const bad: BadRecord[] = [];
+    scheduler.run(({ flush }) => {
+      const fs = virtualDirectory('/in', [], { scheduler, ...(options.readDelayMs === undefined ? {} : { readDelayMs: options.readDelayMs }) });
+      setup(fs, (ms, fn) => scheduler.schedule(fn, ms));
+      const source = readJsonFiles('/in', {
+        schema: 'id LONG, _corrupt_record STRING',
+        fileSystem: fs,
+        scheduler,
+        onBadRecord: (r) => bad.push({ ...r, reason: `${scheduler.now()}: ${r.reason}` }),
+        ...(options.minFileStableFor === undefined ? {} : { minFileStableFor: options.minFileStableFor }),
+      });
+      const limited = options.maxFiles === undefined ? source : source.pipe(throttleFiles(options.maxFiles, { scheduler }));
+      const query = startQuery(limited.pipe(foreachBatch<Record<string, unknown>>((batch) => void rows.push([...batch]))));
+      query.progress.subscribe((p) => progress.push(p));
+      scheduler.schedule(() => void query.stop(), options.stopAt ?? 5000);
+      flush();
+    });
+    return { progress, rows, bad };
+  }
+
+  it('a file appended to after it was read: reported once, at the listing that sees it, and in the next batch’s progress; the appended line is not read', () => {
+    const { progress, rows, bad } = watch((fs, at) => {
+      fs.write('/in/file-0.json', [{ id: 1 }, { id: 2 }], 0);
+      at(1500, () => fs.append('/in/file-0.json', '{"id":3}\n', 1500));
+      at(2500, () => fs.write('/in/file-1.json', [{ id: 4 }], 2500));
+    });
+    expect(rows.map((r) => r.map((x) => x['id']))).toEqual([[1, 2], [4]]);
+    const size = Buffer.byteLength('{"id":1}\n{"id":2}\n');
+    expect(bad).toEqual([
+      {
+        kind: 'changedFile',
+        path: '/in/file-0.json',
+        line: null,
+        byteOffset: size,
+        raw: '',
+        truncated: false,
+        reason: expect.stringMatching(new RegExp(`^2000: changed after it was read \\(${size} bytes, modified 0 → ${size + 9} bytes, modified 1500\\)`)),
+      },
+    ]);
+    expect(progress.map((p) => p.sources[0]?.changedFiles)).toEqual([
+      undefined,
+      [{ path: '/in/file-0.json', before: { size, mtimeMs: 0 }, after: { size: size + 9, mtimeMs: 1500 }, when: 'afterRead' }],
+    ]);
+  });
+
+  it.each([
+    ['appended', (fs: VirtualFileSystem) => fs.append('/in/file-1.json', '{"id":3}\n', 50), [2, 3]],
+    ['truncated and rewritten', (fs: VirtualFileSystem) => fs.write('/in/file-1.json', '{"id":9}\n', 50), [9]],
+  ])('a file %s between its listing and its read: the content read is the newer one, and the change is reported', (_how, change, ids) => {
+    const { progress, rows, bad } = watch(
+      (fs, at) => {
+        fs.write('/in/file-0.json', [{ id: 1 }], 0);
+        fs.write('/in/file-1.json', [{ id: 2 }, { id: 22 }].slice(0, 1), 1);
+        at(50, () => change(fs));
+      },
+      { readDelayMs: 100, maxFiles: 1, stopAt: 1000 },
+    );
+    expect(rows.map((r) => r.map((x) => x['id']))).toEqual([[1], ids]);
+    const listed = Buffer.byteLength('{"id":2}\n');
+    const read = Buffer.byteLength(ids.map((id) => `{"id":${id}}\n`).join(''));
+    expect(progress[1]?.sources[0]?.changedFiles).toEqual([{ path: '/in/file-1.json', before: { size: listed, mtimeMs: 1 }, after: { size: read, mtimeMs: 50 }, when: 'beforeRead' }]);
+    expect(bad.map((b) => [b.kind, b.path, b.reason.replace(/:.*/, '')])).toEqual([['changedFile', '/in/file-1.json', '200']]);
+    expect(progress[1]?.sources[0]?.files?.[0]).toMatchObject({ linesRead: ids.length, rowsKept: ids.length, bytesRead: read });
+  });
+
+  it('minFileStableFor: a file written in place in two steps is read whole once it has settled; without it, half is read and the rest reported', () => {
+    const writer = (fs: VirtualFileSystem, at: (ms: number, fn: () => void) => void): void => {
+      fs.write('/in/file-0.json', '{"id":1}\n{"id":', 0);
+      at(1500, () => fs.append('/in/file-0.json', '2}\n', 1500));
+    };
+    const settled = watch(writer, { minFileStableFor: '2 seconds', stopAt: 6000 });
+    expect(settled.rows).toEqual([[{ id: 1, _corrupt_record: null }, { id: 2, _corrupt_record: null }]]);
+    expect(settled.progress.map((p) => p.timestamp)).toEqual([new Date(4000).toISOString()]);
+    expect(settled.bad).toEqual([]);
+
+    const eager = watch(writer, { stopAt: 6000 });
+    expect(eager.rows).toEqual([[{ id: 1, _corrupt_record: null }, { id: null, _corrupt_record: '{"id":' }]]);
+    expect(eager.bad.map((b) => [b.kind, b.line])).toEqual([
+      ['malformed', 2],
+      ['changedFile', null],
+    ]);
+  });
+
+  it('minFileStableFor needs a watching source', () => {
+    expect(() => readJsonFiles('/in', { schema: 'id LONG', watch: false, minFileStableFor: '1 second' })).toThrow(/minFileStableFor/);
+  });
+});
+
+describe('a second run of the same pipeline', () => {
+  it('does not hang in processAllAvailable and shares no counters with the first', async () => {
+    const dir = corpusDir();
+    const bad: BadRecord[][] = [];
+    const pipeline = readJsonFiles(dir, { schema: SCHEMA, pollInterval: '50 milliseconds' }).pipe(throttleFiles(2), foreachBatch(() => undefined));
+    const runs: FileProgress[][] = [];
+    for (let run = 0; run < 2; run++) {
+      const query = startQuery(pipeline);
+      const mine: BadRecord[] = [];
+      const files: FileProgress[] = [];
+      query.badRecords.subscribe((r) => mine.push(r));
+      query.progress.subscribe((p) => files.push(...(p.sources[0]?.files ?? [])));
+      await query.processAllAvailable();
+      await query.stop();
+      bad.push(mine);
+      runs.push(files);
+    }
+    expect(runs[0]?.map((f) => f.path)).toEqual(CORPUS.map((f) => join(dir, f.name)));
+    expect(runs[1]).toEqual(runs[0]);
+    expect(bad[1]).toEqual(bad[0]);
+    expect(bad[0]?.length).toBe(CORPUS.flatMap((f) => f.lines).filter((l) => l.verdict === 'malformed').length);
   });
 });
