@@ -7,13 +7,15 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { lastValueFrom, toArray, type Observable } from 'rxjs';
+import { lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import {
   BAD_RECORD_RAW_LIMIT,
   FileReadError,
   InvalidArgumentError,
   MalformedRecordError,
+  readJsonFileSink,
   readJsonFiles,
+  toJsonFiles,
   type BadRecord,
   type FileProgress,
   type MicroBatch,
@@ -21,7 +23,7 @@ import {
   type StreamFileSystem,
 } from '../../src/index.js';
 import { READ_CHUNK_BYTES } from '../../src/fs/file-system.js';
-import { VirtualFileSystem, virtualDirectory } from '../../src/testing/index.js';
+import { VirtualFileSystem, createTestScheduler, virtualDirectory } from '../../src/testing/index.js';
 import { thrown } from '../support/thrown.js';
 
 const dirs: string[] = [];
@@ -193,5 +195,38 @@ describe('pathGlobFilter', () => {
     expect(await names('e[^1].json')).toEqual(['e2.json']);
     expect(await names('?.txt')).toEqual(['c.txt']);
     expect(thrown(() => readJsonFiles('/in', { schema: 'id LONG', pathGlobFilter: '' }), InvalidArgumentError).option).toBe('pathGlobFilter');
+  });
+});
+
+describe("a file sink's directory", () => {
+  it('is read through the sink’s log: only files of committed batches, never an orphan of a crashed batch', async () => {
+    const out = join(tempDir({}), 'out');
+    await lastValueFrom(of({ rows: [{ id: 1 }] }, { rows: [{ id: 2 }, { id: 3 }] }, { rows: [] }).pipe(toJsonFiles(out), toArray()));
+    writeFileSync(join(out, 'part-00003-orphan.json'), '{"id":99}\n'); // a data file whose batch never reached the log
+    const r = await run(out);
+    expect(r.rows.map((x) => x['id']).sort()).toEqual(readJsonFileSink(out).map((x) => x['id']).sort());
+    expect(r.rows.map((x) => x['id']).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('a watching source takes a data file once its batch is in the log, also from a compacted log (virtual time)', () => {
+    const scheduler = createTestScheduler();
+    const batches: number[][] = [];
+    const entry = (batchId: number, files: string[]): string => JSON.stringify({ formatVersion: 1, value: { batchId, files: files.map((path) => ({ path, rows: 1 })) } });
+    scheduler.run(({ flush }) => {
+      const fs = new VirtualFileSystem().mkdir('/out');
+      fs.write('/out/part-0.json', '{"id":0}\n', 0).write('/out/_spark_metadata/0', entry(0, ['part-0.json']), 0);
+      fs.write('/out/part-1.json', '{"id":1}\n', 1); // written, not yet committed
+      scheduler.schedule(() => fs.write('/out/_spark_metadata/1', entry(1, ['part-1.json']), 1500), 1500);
+      scheduler.schedule(() => {
+        // Batch 9 compacts the log: 9.compact holds every batch up to 9, the entries before it go.
+        fs.write('/out/part-9.json', '{"id":9}\n', 2500);
+        fs.write('/out/_spark_metadata/9.compact', entry(9, ['part-0.json', 'part-1.json', 'part-9.json']), 2500);
+        fs.remove('/out/_spark_metadata/0').remove('/out/_spark_metadata/1');
+      }, 2500);
+      const sub = readJsonFiles('/out', { schema: 'id LONG', fileSystem: fs, scheduler }).subscribe((b) => batches.push(b.rows.map((x) => x.id as number)));
+      scheduler.schedule(() => sub.unsubscribe(), 4000);
+      flush();
+    });
+    expect(batches).toEqual([[0], [1], [9]]);
   });
 });
