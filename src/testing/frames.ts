@@ -35,12 +35,13 @@ function sorted<T>(items: readonly T[]): T[] {
 }
 
 /**
- * Rows whose order does not matter (a table, what a sink received, late rows): a sorted, frozen
- * copy the kit's comparison knows. The expected array at the same place in a frame is sorted the
- * same way before the two are compared, so they compare as multisets.
+ * Rows whose order does not matter (a table, what a sink received, late rows): a frozen copy the
+ * kit's comparison knows. When a frame is compared, it and the expected array at the same place
+ * are both sorted (strings as they are, other values by their JSON with sorted keys), so they
+ * compare as multisets: in any order, each row as many times as it is there.
  */
 export function multiset<T>(items: readonly T[]): readonly T[] {
-  const out = Object.freeze(sorted(items));
+  const out = Object.freeze(items.slice());
   MULTISETS.add(out);
   return out;
 }
@@ -56,19 +57,28 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** The expected value with every array that stands where the actual value has a multiset sorted as the multiset is. */
-function alignExpected(actual: unknown, expected: unknown): unknown {
-  if (Array.isArray(expected) && isMultiset(actual)) return sorted(expected as readonly unknown[]);
-  if (Array.isArray(actual) && Array.isArray(expected)) return expected.map((e, i) => (i < actual.length ? alignExpected(actual[i], e) : e));
-  if (isPlainObject(actual) && isPlainObject(expected)) {
-    const out = Object.create(Object.getPrototypeOf(expected) as object | null) as Record<string, unknown>;
-    for (const k of Object.keys(expected)) {
-      const v = Object.prototype.hasOwnProperty.call(actual, k) ? alignExpected(actual[k], expected[k]) : expected[k];
-      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
+/** A plain object's copy with the same prototype and `value(key)` for each own enumerable key. */
+function copyObject(o: Record<string, unknown>, value: (key: string) => unknown): Record<string, unknown> {
+  const out = Object.create(Object.getPrototypeOf(o) as object | null) as Record<string, unknown>;
+  for (const k of Object.keys(o)) Object.defineProperty(out, k, { value: value(k), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** Actual and expected values with every multiset of the actual one, and the expected array at the same place, sorted the same way. */
+function align(actual: unknown, expected: unknown): [unknown, unknown] {
+  if (isMultiset(actual) && Array.isArray(expected)) return [sorted(actual as readonly unknown[]), sorted(expected as readonly unknown[])];
+  if (Array.isArray(actual) && Array.isArray(expected)) {
+    const pairs = actual.map((a: unknown, i) => (i < expected.length ? align(a, expected[i]) : [a, undefined]));
+    return [pairs.map((p) => p[0]), expected.map((e: unknown, i) => (i < actual.length ? (pairs[i] as [unknown, unknown])[1] : e))];
   }
-  return expected;
+  if (isPlainObject(actual) && isPlainObject(expected)) {
+    const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+    return [
+      copyObject(actual, (k) => (has(expected, k) ? align(actual[k], expected[k])[0] : actual[k])),
+      copyObject(expected, (k) => (has(actual, k) ? align(actual[k], expected[k])[1] : expected[k])),
+    ];
+  }
+  return [actual, expected];
 }
 
 /** One notification at one frame, as RxJS's TestScheduler records it. */
@@ -115,23 +125,30 @@ export function compareFrames(actual: unknown, expected: unknown, assert: Assert
     if (!r.ok) throw r.error ?? new MarbleAssertionError('the values differ', -1, actual, expected);
     return;
   }
-  const aligned = expected.map((m, i) => {
-    const a = actual[i];
-    if (a === undefined || a.frame !== m.frame || a.notification.kind !== 'N' || m.notification.kind !== 'N') return m;
-    return { frame: m.frame, notification: { ...m.notification, value: alignExpected(a.notification.value, m.notification.value) } };
+  // Pairs of messages at the same place and frame, both notifications: their multisets sorted alike.
+  const pairs = actual.map((a, i) => {
+    const m = expected[i];
+    if (m === undefined || a.frame !== m.frame || a.notification.kind !== 'N' || m.notification.kind !== 'N') return undefined;
+    return align(a.notification.value, m.notification.value);
   });
-  const whole = holds(assert, actual, aligned);
+  const withValue = (m: Message, i: number, side: 0 | 1): Message => {
+    const p = pairs[i];
+    return p === undefined ? m : { frame: m.frame, notification: { ...m.notification, value: p[side] } };
+  };
+  const shown = actual.map((m, i) => withValue(m, i, 0));
+  const aligned = expected.map((m, i) => withValue(m, i, 1));
+  const whole = holds(assert, shown, aligned);
   if (whole.ok) return;
-  const frames = [...new Set([...actual.map((m) => m.frame), ...aligned.map((m) => m.frame)])].sort((x, y) => x - y);
+  const frames = [...new Set([...shown.map((m) => m.frame), ...aligned.map((m) => m.frame)])].sort((x, y) => x - y);
   const at = (list: readonly Message[], f: number) => list.filter((m) => m.frame === f);
-  const differs = frames.filter((f) => !holds(assert, at(actual, f), at(aligned, f)).ok);
+  const differs = frames.filter((f) => !holds(assert, at(shown, f), at(aligned, f)).ok);
   const first = differs[0] ?? frames[0] ?? 0;
-  const table = sideBySide(frames, (f) => at(aligned, f), (f) => at(actual, f), new Set(differs));
+  const table = sideBySide(frames, (f) => at(aligned, f), (f) => at(shown, f), new Set(differs));
   const cause = whole.error instanceof Error ? whole.error : undefined;
   // Where the two look the same at the first difference (a class, a field the view leaves out), the runner's own words, shortened.
-  const looksSame = at(aligned, first).map(show).join('\n') === at(actual, first).map(show).join('\n');
+  const looksSame = at(aligned, first).map(show).join('\n') === at(shown, first).map(show).join('\n');
   const said = cause === undefined || !looksSame ? '' : `\n\nthey look alike at frame ${first}; the assertion said:\n${cause.message.split('\n').slice(0, 40).join('\n')}`;
-  throw new MarbleAssertionError(`marble frames differ, first at frame ${first}:\n${table}${said}`, first, actual, aligned, cause === undefined ? undefined : { cause });
+  throw new MarbleAssertionError(`marble frames differ, first at frame ${first}:\n${table}${said}`, first, shown, aligned, cause === undefined ? undefined : { cause });
 }
 
 const WIDTH = 64;
