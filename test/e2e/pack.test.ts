@@ -121,4 +121,47 @@ describe('the packed package', () => {
     expect(output).toMatch(/^# fail 0$/m);
     expect(status).toBe(0);
   }, 120_000);
+
+  it('serves the monitor page from the installed package, with uPlot from its dependencies and /metrics', () => {
+    // The project the first test made. Every file the page needs comes from node_modules.
+    writeFileSync(join(scratch, 'monitor.mjs'), MONITOR_SCRIPT);
+    const result = JSON.parse(execFileSync('node', ['monitor.mjs'], { cwd: scratch, encoding: 'utf8' })) as {
+      files: Record<string, { status: number; type: string; bytes: number }>;
+      batches: string | undefined;
+    };
+    for (const [file, got] of Object.entries(result.files)) {
+      expect([file, got.status]).toEqual([file, 200]);
+      expect(got.bytes).toBeGreaterThan(100);
+    }
+    expect(result.files['vendor/uPlot.iife.min.js']?.type).toMatch(/^text\/javascript/);
+    expect(result.batches).toBe('50');
+  }, 60_000);
 });
+
+/** Serves the monitor over the bundled dataset's query from the installed package, and reads the page's files and /metrics. */
+const MONITOR_SCRIPT = `
+import { Catalog, readJsonFiles, inNameOrder, throttleFiles, groupCount, toMemoryTable, startQuery } from 'structured-rx';
+import { serveMonitor } from 'structured-rx/monitor';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const dir = join(dirname(createRequire(import.meta.url).resolve('structured-rx/package.json')), 'datasets', 'events');
+const catalog = new Catalog();
+const query = startQuery(
+  readJsonFiles(dir, { schema: 'time TIMESTAMP, action STRING', watch: false, fileSystem: inNameOrder() }).pipe(
+    throttleFiles(1),
+    groupCount('action'),
+    toMemoryTable('totals', { catalog, outputMode: 'complete' }),
+  ),
+);
+const monitor = await serveMonitor({ port: 0, catalog });
+await query.awaitTermination();
+const files = {};
+for (const file of ['', 'app.js', 'style.css', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css']) {
+  const res = await fetch(monitor.url + file);
+  files[file] = { status: res.status, type: res.headers.get('content-type'), bytes: (await res.arrayBuffer()).byteLength };
+}
+const metrics = await (await fetch(monitor.url + 'metrics')).text();
+await monitor.close();
+console.log(JSON.stringify({ files, batches: /^structured_rx_batches_total\\{[^}]*\\} (\\d+)$/m.exec(metrics)?.[1] }));
+`;
