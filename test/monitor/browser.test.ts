@@ -46,7 +46,7 @@ afterAll(async () => {
 
 const text = (selector: string): Promise<string> => page.$eval(selector, (el) => el.textContent ?? '');
 /** Waits until a JavaScript expression holds in the page (an expression, as the tests' TypeScript has no DOM types). */
-const waitUntil = (expression: string): Promise<unknown> => page.waitForFunction(expression, { timeout: 20_000 });
+const waitUntil = (expression: string): Promise<unknown> => page.waitForFunction(expression, { timeout: 45_000 });
 const waitForText = (selector: string, expected: string): Promise<unknown> =>
   waitUntil(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(expected)}`);
 const setInput = (selector: string, value: string): Promise<unknown> => page.$eval(selector, (el, v) => ((el as unknown as { value: string }).value = v), value);
