@@ -121,8 +121,12 @@ async function listen(
       else res.destroy();
     });
   });
+  const loopback = isLoopback(host);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://monitor');
+    // Bound to this machine only: a page of another site that renamed its address to 127.0.0.1
+    // (DNS rebinding) must not read the tables, so the Host header has to name this machine too.
+    if (loopback && !isLoopback(hostName(req.headers.host))) return send(res, 403, 'text/plain; charset=utf-8', 'the monitor answers requests for this machine only (Host: localhost or a loopback address)');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'only GET', { allow: 'GET, HEAD' });
     const file = files.get(url.pathname === '/index.html' ? '/' : url.pathname);
     if (file !== undefined) return send(res, 200, file.type, file.body);
@@ -170,6 +174,17 @@ async function listen(
         server.closeAllConnections();
       })),
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The host name of a Host header (`127.0.0.1:4040` → `127.0.0.1`, `[::1]:4040` → `::1`). */
+function hostName(header: string | undefined): string {
+  if (header === undefined) return '';
+  const bracketed = /^\[([^\]]*)\]/.exec(header);
+  return (bracketed?.[1] ?? header.replace(/:\d+$/, '')).toLowerCase();
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {

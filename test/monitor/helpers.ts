@@ -23,9 +23,9 @@ export interface Response {
 }
 
 /** One request, the whole body as text. */
-export function get(url: string, method = 'GET'): Promise<Response> {
+export function get(url: string, method = 'GET', headers: Record<string, string> = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false }, (res) => {
+    const req = request(url, { method, agent: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));

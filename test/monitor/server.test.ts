@@ -35,6 +35,14 @@ describe('the page and its assets', () => {
     expect(app.headers['content-type']).toMatch(/^text\/javascript/);
   });
 
+  it('bound to 127.0.0.1, answers only requests that name this machine in Host (no DNS rebinding)', async () => {
+    const port = new URL(monitor.url).port;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) expect([host, (await get(`${monitor.url}api/queries`, 'GET', { host })).status]).toEqual([host, 200]);
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`]) {
+      expect([host, (await get(`${monitor.url}api/queries`, 'GET', { host })).status]).toEqual([host, 403]);
+    }
+  });
+
   it('answers 404 for other paths and 405 for other methods', async () => {
     expect((await get(`${monitor.url}nope`)).status).toBe(404);
     expect((await get(`${monitor.url}../package.json`)).status).toBe(404);
