@@ -45,7 +45,9 @@ const RECENT = 100;
 /**
  * A handle to a running query, as Spark's `StreamingQuery`: ids, status, progress, late rows,
  * stop and waiting. Create it with {@link startQuery}. The handle owns the query's driver (one
- * per run): its triggers, batch ids, watermark, state stores and commits.
+ * per run): its triggers, batch ids, watermark, state stores and commits. From its start to its
+ * end it is in the process's `activeQueries()`, and its start, batches and end are
+ * `streamingQueryEvents()` (what the monitor of `structured-rx/monitor` shows).
  */
 export class StreamingQuery {
   readonly id: string;
