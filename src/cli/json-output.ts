@@ -1,4 +1,5 @@
 import { isWindow, type ColumnType } from '../schema.js';
+import { triggerCounts } from './input-quality.js';
 import { lateInputRows, stateRows, type TriggerResult } from './pipeline.js';
 import { isoTime } from '../progress.js';
 
@@ -17,6 +18,12 @@ export interface JsonTriggerLine {
   readonly malformedRows: number;
   /** Rows removed before counting, by reason (`nullEventTime`: no event time, so no window). */
   readonly droppedRows: Readonly<Record<string, number>>;
+  /** Lines that gave no row: malformed in DROPMALFORMED mode, longer than the line limit, cut by a corrupt file. */
+  readonly rejectedLines: number;
+  /** Files skipped because they could not be read or decompressed to their end (`--ignore-corrupt-files`). */
+  readonly corruptFiles: number;
+  /** Files skipped because they were gone before they were read (`--ignore-missing-files`). */
+  readonly missingFiles: number;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
   /** With `--sql`: each statement's result over the table after this trigger (or its error). */
   readonly sql?: readonly ({ readonly statement: string; readonly rows: readonly Record<string, unknown>[] } | { readonly statement: string; readonly error: string })[];
@@ -34,6 +41,11 @@ export function jsonRow(row: Readonly<Record<string, unknown>>, schema: Readonly
   return out;
 }
 
+function inputCounts(t: TriggerResult): { rejectedLines: number; corruptFiles: number; missingFiles: number } {
+  const c = triggerCounts(t.progress);
+  return { rejectedLines: c.rejected, corruptFiles: c.corruptFiles, missingFiles: c.missingFiles };
+}
+
 /** The line for one trigger (without the newline); `sql` only when the command has `--sql` statements. */
 export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, ColumnType>>, withSql = false): string {
   const line: JsonTriggerLine = {
@@ -45,6 +57,7 @@ export function jsonLine(t: TriggerResult, schema: Readonly<Record<string, Colum
     stateRows: stateRows(t.progress),
     malformedRows: t.progress.numMalformedRows,
     droppedRows: t.progress.droppedRows,
+    ...inputCounts(t),
     rows: t.rows.map((r) => jsonRow(r, schema)),
     ...(withSql
       ? {

@@ -6,9 +6,11 @@
  */
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { readJsonFiles } from '../../operators/readJsonFiles.js';
 import { parseTrigger, throttleFiles, type TriggerSpec } from '../../operators/throttleFiles.js';
 import { withWatermark } from '../../operators/withWatermark.js';
 import { durationMs, parseDurationMs } from '../duration.js';
+import type { ParseMode } from '../json-lines.js';
 import { parseSchema, type Schema } from '../schema.js';
 import { prepareSql, type PreparedSql } from '../sql/index.js';
 import { StructuredRxError } from '../errors.js';
@@ -77,6 +79,17 @@ export interface CliOptions {
   readonly checkpoint: string | undefined;
   /** `--output`: the directory the file sink writes the output to (JSON lines, append mode), absolute; undefined for none. */
   readonly output: string | undefined;
+  /** `--mode`: Spark's parse mode for malformed lines. */
+  readonly mode: ParseMode;
+  /** `--corrupt-record-column`: Spark's columnNameOfCorruptRecord (a STRING column of the schema when given). */
+  readonly corruptRecordColumn: string;
+  /** `--file-pattern`: Spark's pathGlobFilter, a glob the file names must match; undefined for every file. */
+  readonly filePattern: string | undefined;
+  /** `--ignore-corrupt-files`, `--ignore-missing-files`: Spark's options of those names. */
+  readonly ignoreCorruptFiles: boolean;
+  readonly ignoreMissingFiles: boolean;
+  /** `--allow-empty`: a run whose lines were all dropped or rejected ends with exit status 0, not 1. */
+  readonly allowEmpty: boolean;
 }
 
 /** What the command line asks for: a run, or text to print (help, version). */
@@ -101,6 +114,8 @@ export const DEFAULTS = {
   outputMode: 'complete',
   noDataBatches: 'true',
   queryName: 'counts',
+  mode: 'PERMISSIVE',
+  corruptRecordColumn: '_corrupt_record',
 } as const;
 
 /** Raw values as commander hands them over (after the per-flag parsers below). */
@@ -130,6 +145,12 @@ interface RawFlags {
   sql: PreparedSql[];
   checkpoint?: string;
   output?: string;
+  mode: ParseMode;
+  corruptRecordColumn: string;
+  filePattern?: string;
+  ignoreCorruptFiles?: boolean;
+  ignoreMissingFiles?: boolean;
+  allowEmpty?: boolean;
 }
 
 /**
@@ -200,6 +221,20 @@ const parseUiPort = flagParser('--ui', (raw) => {
   const port = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!(port <= 65535)) throw flagValueError('--ui', raw, 'a port number from 0 to 65535, 0 for any free port (DIR goes before --ui, or --ui=PORT)');
   return port;
+});
+const parseModeFlag = flagParser('--mode', (raw): ParseMode => {
+  // Spark reads the mode case-insensitively.
+  const mode = raw.trim().toUpperCase();
+  if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') throw flagValueError('--mode', raw, 'PERMISSIVE, DROPMALFORMED or FAILFAST');
+  return mode;
+});
+const parseCorruptColumn = flagParser('--corrupt-record-column', (raw) => {
+  if (raw.trim() === '') throw flagValueError('--corrupt-record-column', raw, 'a column name');
+  return raw.trim();
+});
+const parseFilePattern = flagParser('--file-pattern', (raw) => {
+  readJsonFiles('.', { schema: 'a STRING', pathGlobFilter: raw }); // the operator is the judge of the patterns it accepts
+  return raw;
 });
 const parseQueryName = flagParser('--query-name', (raw) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) throw flagValueError('--query-name', raw, 'a table name of letters, digits and _, not starting with a digit');
@@ -322,7 +357,27 @@ function declareFlags(context: CommandContext): Command {
         parseOutput,
       ),
     )
-    // New flags go here (bad-record modes), with their field in CliOptions and their conversion in toOptions. Tables
+    .addOption(
+      valueOption(
+        '--mode <mode>',
+        "what a line that does not match the schema becomes (Spark's mode): PERMISSIVE keeps a row with nulls where it does not match (and the line in the --corrupt-record-column, if the schema has it), DROPMALFORMED drops it, FAILFAST stops the query with its file and line",
+        parseModeFlag,
+        DEFAULTS.mode,
+      ),
+    )
+    .addOption(
+      valueOption(
+        '--corrupt-record-column <name>',
+        "the STRING column of --schema that holds a malformed line in PERMISSIVE mode (Spark's columnNameOfCorruptRecord); unused when the schema has no such column",
+        parseCorruptColumn,
+        DEFAULTS.corruptRecordColumn,
+      ),
+    )
+    .addOption(valueOption('--file-pattern <glob>', "read only the files whose name matches this glob, e.g. '*.json' or '*.{json,jsonl}' (Spark's pathGlobFilter; default: every file not starting with . or _)", parseFilePattern))
+    .option('--ignore-corrupt-files', 'skip (and count) a file that cannot be read or decompressed to its end, keeping the lines before the fault, instead of failing (Spark\'s ignoreCorruptFiles)')
+    .option('--ignore-missing-files', 'skip (and count) a file deleted between its listing and its read instead of failing (Spark\'s ignoreMissingFiles)')
+    .option('--allow-empty', 'end with exit status 0 when lines were read but every one was dropped or rejected, so no row was counted (default: exit status 1)')
+    // New flags go here, with their field in CliOptions and their conversion in toOptions. Tables
     // printed at the end (such as --sql results) plug into finalReports in report.ts.
     .addHelpText(
       'after',
@@ -331,13 +386,18 @@ function declareFlags(context: CommandContext): Command {
         '  totals per group and the timeline table, cut to the screen (--all-rows prints every row).\n' +
         '  Piped: the two tables as plain text, every row. With --json:\n' +
         '  {"batchId","files","numInputRows","watermark","lateRows","stateRows","malformedRows",\n' +
-        '  "droppedRows","rows"} per trigger, timestamps as ISO-8601 UTC; with --sql each line also has\n' +
+        '  "droppedRows","rejectedLines","corruptFiles","missingFiles","rows"} per trigger, timestamps as\n' +
+        '  ISO-8601 UTC; with --sql each line also has\n' +
         '  "sql":[{"statement","rows"}]. --sql results replace the default tables. With --agg the tables\n' +
         '  and rows have a column per aggregate, and the chart plots the first numeric one.\n' +
         '  With --checkpoint, a resumed run\'s tables show only its own output in append and update mode\n' +
         '  (the whole table in complete mode); with --output they show everything committed there.\n' +
-        '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed, DIR cannot be read or the\n' +
-        '  checkpoint or --output directory cannot be used, 2 bad flags.\n' +
+        '  Bad input (malformed lines, rows without event time or late, corrupt files) is counted per\n' +
+        '  trigger and in the summary; warnings on stderr say what was dropped and name each file in\n' +
+        '  which no line was read as a row.\n' +
+        '\nExit status: 0 done (or stopped with Ctrl-C), 1 the query failed, DIR cannot be read, the\n' +
+        '  checkpoint or --output directory cannot be used, or lines were read but every one was\n' +
+        '  dropped or rejected (unless --allow-empty), 2 bad flags.\n' +
         '\nExamples:\n' +
         '  structured-rx                                   the notebook\'s query over the bundled dataset\n' +
         '  structured-rx ./logs --window "10 minutes" --output-mode update --json\n' +
@@ -348,7 +408,8 @@ function declareFlags(context: CommandContext): Command {
         '  structured-rx ./logs --agg "count(*) as n, avg(latency) as avg_latency" --filter "status >= 500"\n' +
         '  structured-rx --window "1 hour" --slide "15 minutes" --drop-duplicates time,action\n' +
         '  structured-rx ./clicks --group-by user --session-gap "5 minutes"\n' +
-        '  structured-rx ./logs --checkpoint ./cp --output ./out --output-mode append --watermark "10 minutes"\n',
+        '  structured-rx ./logs --checkpoint ./cp --output ./out --output-mode append --watermark "10 minutes"\n' +
+        "  structured-rx ./logs --file-pattern '*.json' --mode DROPMALFORMED --ignore-corrupt-files\n",
     )
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
@@ -423,6 +484,7 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     if (!fields.some((f) => f.name === c)) throw flagValueError('--drop-duplicates', (flags.dropDuplicates ?? []).join(','), `columns of the schema (${columnList}); there is no "${c}"`);
   }
   const filter = flags.filter === undefined ? undefined : { text: flags.filter.text, test: filterPredicate(flags.filter, { fields }) };
+  checkCorruptRecordColumn(fields, flags.corruptRecordColumn, given('corruptRecordColumn'));
   const cwd = context.cwd ?? process.cwd();
   const dir = path.resolve(cwd, dirArg ?? context.bundledDir);
   const checkpoint = flags.checkpoint === undefined ? undefined : path.resolve(cwd, flags.checkpoint);
@@ -459,7 +521,30 @@ function toOptions(flags: RawFlags, dirArg: string | undefined, context: Command
     sql: flags.sql,
     checkpoint,
     output,
+    mode: flags.mode,
+    corruptRecordColumn: flags.corruptRecordColumn,
+    filePattern: flags.filePattern,
+    ignoreCorruptFiles: flags.ignoreCorruptFiles === true,
+    ignoreMissingFiles: flags.ignoreMissingFiles === true,
+    allowEmpty: flags.allowEmpty === true,
   };
+}
+
+/**
+ * `--corrupt-record-column`: as Spark, the column must be a STRING column if the schema declares
+ * it; named on the command line, it must be declared (else it would do nothing).
+ */
+function checkCorruptRecordColumn(fields: Schema['fields'], name: string, given: boolean): void {
+  const field = fields.find((f) => f.name === name);
+  if (field !== undefined && field.type !== 'string') {
+    throw new CliUsageError(
+      `--schema declares the corrupt-record column ${name} as ${field.type.toUpperCase()}: it must be STRING, as Spark requires (or name another column with --corrupt-record-column)`,
+      '--schema',
+    );
+  }
+  if (field === undefined && given) {
+    throw flagValueError('--corrupt-record-column', name, `a STRING column of --schema, which holds a malformed line in PERMISSIVE mode (add "${name} STRING" to it)`);
+  }
 }
 
 /**
@@ -535,6 +620,9 @@ export function helpText(context: CommandContext): string {
 /** Library option names (`operator.option`) and the flag that sets each, to name the flag when the library refuses a value late. */
 export const FLAG_OF_LIBRARY_OPTION: Readonly<Record<string, string>> = {
   'readJsonFiles.schema': '--schema',
+  'readJsonFiles.mode': '--mode',
+  'readJsonFiles.columnNameOfCorruptRecord': '--corrupt-record-column',
+  'readJsonFiles.pathGlobFilter': '--file-pattern',
   'tumblingWindow.timeColumn': '--time-column',
   'tumblingWindow.size': '--window',
   'tumblingWindow.startTime': '--start-time',

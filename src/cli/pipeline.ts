@@ -102,6 +102,11 @@ export function startCliQuery(options: CliOptions, trigger: TriggerSpec, onTrigg
       watch: options.watch || options.checkpoint !== undefined,
       pollInterval: WATCH_POLL_INTERVAL,
       latestFirst: options.latestFirst,
+      mode: options.mode,
+      columnNameOfCorruptRecord: options.corruptRecordColumn,
+      ...(options.filePattern === undefined ? {} : { pathGlobFilter: options.filePattern }),
+      ignoreCorruptFiles: options.ignoreCorruptFiles,
+      ignoreMissingFiles: options.ignoreMissingFiles,
       // The bundled dataset goes by file number: an installed copy's modification times are when npm unpacked it.
       ...(options.bundledDataset ? { fileSystem: inNameOrder() } : {}),
     });

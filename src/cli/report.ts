@@ -1,6 +1,7 @@
 import stringWidth from 'string-width';
 import type { Catalog } from '../catalog.js';
 import { isWindow, type ColumnType } from '../schema.js';
+import { escapeControl } from './escape.js';
 import type { CliOptions } from './options.js';
 import { runStatements, type SqlOutcome } from './pipeline.js';
 import { isoTime } from '../progress.js';
@@ -36,7 +37,7 @@ export function formatCell(value: unknown, type: ColumnType | undefined): string
   if (value === null || value === undefined) return 'null';
   if (type === 'timestamp' && typeof value === 'number') return isoTime(value);
   if (type === 'window' && isWindow(value)) return `${isoTime(value.start)}/${isoTime(value.end)}`;
-  return String(value);
+  return escapeControl(String(value)); // a value from a file may hold control characters: never sent to the terminal as they are
 }
 
 /** One `--sql` statement's outcome as a table: its result, or its error as a one-line report. */

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { groupKey } from '../group-key.js';
 import type { Aggregate } from '../agg/functions.js';
 import { isWindow, type Window } from '../schema.js';
+import { escapeControl } from './escape.js';
 import type { CliOutputMode } from './options.js';
 
 /** A row of the command's result table: the grouping columns, the window column (`window` or `session_window`) and one column per aggregate. */
@@ -145,5 +146,5 @@ export function formatWindowTime(ms: number): string {
 
 /** A group's values as one label ("Open", or "Open / 42" for two columns). */
 export function groupLabel(values: readonly unknown[]): string {
-  return values.map((v) => (v === null || v === undefined ? 'null' : String(v))).join(' / ');
+  return values.map((v) => (v === null || v === undefined ? 'null' : escapeControl(String(v)))).join(' / ');
 }

@@ -6,6 +6,7 @@ import { CliInputError, CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from 
 import { jsonLine } from './json-output.js';
 import { parseCommandLine, type CliOptions, type CommandContext } from './options.js';
 import { PACED_TRIGGER, lateInputRows, startCliQuery, type RunningQuery, type TriggerResult } from './pipeline.js';
+import { InputTally, countedRows, summaryPhrases } from './input-quality.js';
 import { finalReports, renderReport } from './report.js';
 import { TerminalView, type RunState } from './terminal-view.js';
 import type { MonitorServer } from '../monitor/server.js';
@@ -81,6 +82,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   let rows = 0;
   let lateRows = 0;
   let lastBatchId: number | undefined;
+  const tally = new InputTally(options.mode);
 
   const write = (s: string): void => {
     if (!outputClosed) stdout.write(s);
@@ -90,6 +92,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     files += (t.progress.sources[0]?.inputs.length ?? 0);
     rows += t.progress.numInputRows;
     lateRows += lateInputRows(t.progress);
+    tally.addTrigger(t.progress);
     lastBatchId = t.progress.batchId;
     if (style === 'json') write(jsonLine(t, running?.resultSchema ?? {}, options.sql.length > 0) + '\n');
     else if (view !== undefined && running !== undefined) view.onTrigger(t, running.query);
@@ -97,6 +100,7 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
 
   running = startCliQuery(options, trigger, onTrigger);
   const { query } = running;
+  query.badRecords.subscribe((r) => tally.addBadRecord(r));
   const monitor = monitorModule === undefined || options.ui === undefined ? undefined : await startUi(monitorModule, options.ui, running, env);
 
   // A reader that went away (`| head`): stop quietly. Stays installed: the last writes fail late.
@@ -160,6 +164,8 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
 
   const state: RunState = failure !== undefined ? 'failed' : stoppedBySignal ? 'stopped' : 'done';
   view?.finish(state, query);
+  const cwd = env.cwd ?? process.cwd();
+  for (const line of tally.warnings((p) => dirLabel(p, cwd))) env.stderr.write(`${PROGRAM}: ${line}\n`);
   if (failure !== undefined) {
     const cause = failure instanceof StreamingQueryException && failure.cause instanceof Error ? failure.cause.message : failure instanceof Error ? failure.message : String(failure);
     env.stderr.write(`${PROGRAM}: query ${options.queryName} failed: ${cause}\n`);
@@ -168,10 +174,10 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
   if (style !== 'json' && !outputClosed) {
     const how = stoppedBySignal ? 'stopped' : 'finished';
     const late = lateRows > 0 ? `, ${lateRows} late row${lateRows === 1 ? '' : 's'} dropped` : '';
+    const bad = summaryPhrases(tally.total, options.mode);
     write(
-      `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows${late}.\n\n`,
+      `\nQuery ${options.queryName} ${how}: ${triggers} trigger${triggers === 1 ? '' : 's'}, ${files} file${files === 1 ? '' : 's'}, ${rows} rows${late}${bad.length > 0 ? `; ${bad.join(', ')}` : ''}.\n\n`,
     );
-    const cwd = env.cwd ?? process.cwd();
     const checkpoint = checkpointLines(options, running, lastBatchId, (d) => dirLabel(d, cwd));
     for (const line of checkpoint) write(line + '\n');
     if (options.checkpoint !== undefined) write('\n');
@@ -181,6 +187,11 @@ async function runQuery(options: CliOptions, env: CliEnvironment): Promise<numbe
     const maxLines = style === 'terminal' && !options.allRows ? screenRows - 4 - (checkpoint.length > 0 ? checkpoint.length + 1 : 0) : undefined;
     const reports = finalReports({ options, result: running.result, catalog: running.catalog, resultSchema: running.resultSchema, maxLines });
     write(reports.map(renderReport).join('\n'));
+  }
+  if (tally.total.linesRead > 0 && countedRows(tally.total) <= 0 && !options.allowEmpty) {
+    // Every line was dropped or rejected: an empty result that says nothing about the data.
+    env.stderr.write(`${PROGRAM}: no row was counted: all ${tally.total.linesRead} lines read were dropped or rejected (see the warnings above); --allow-empty accepts this\n`);
+    return EXIT_FAILURE;
   }
   return EXIT_OK;
 }

@@ -2,8 +2,11 @@ import cliProgress from 'cli-progress';
 import { END_OF_TIME_MS } from '../engine/driver.js';
 import type { StreamingQuery } from '../query.js';
 import { chartHeightFor, chartLineCount, renderTimelineChart, visibleLength, type ChartMeasure, type ChartOptions } from './chart.js';
+import type { ParseMode } from '../json-lines.js';
 import type { CliOptions } from './options.js';
 import { lateInputRows, stateRows, type SqlOutcome, type TriggerResult } from './pipeline.js';
+import { escapeControl } from './escape.js';
+import { countPhrases, triggerCounts } from './input-quality.js';
 import { renderReport, sqlReport, windowsText } from './report.js';
 import { formatWindowTime, type ResultTable } from './result.js';
 
@@ -114,14 +117,14 @@ export class TerminalView {
     const detail =
       t === undefined
         ? `reading ${dirLabel}${cli.watch ? ' (watching for new files)' : ''}`
-        : `batch ${t.progress.batchId}: ${describeFiles(t.progress.sources[0]?.inputs ?? [])}, ${t.progress.numInputRows} rows · ${dirLabel}`;
+        : `batch ${t.progress.batchId}: ${describeFiles(t.progress.sources[0]?.inputs ?? [])}, ${t.progress.numInputRows} rows${badInput(t, cli.mode)} · ${dirLabel}`;
     // With --sql, the statements' results after the last trigger take the chart's place (same height).
     const chart =
       cli.sql.length > 0
         ? sqlPanel(t?.sql ?? [], chartLineCount(this.chartHeight))
         : renderTimelineChart(this.result, { columns: this.columns, height: this.chartHeight, color: this.options.color, ...chartAxes(cli) });
     const watermark = cli.watermark === undefined ? [] : [this.fit(this.watermarkLine(cli.watermark.text, query.watermarkMs))];
-    const lines = [this.fit(header), this.fit(detail), ...watermark, ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
+    const lines = [this.fit(escapeControl(header)), this.fit(escapeControl(detail)), ...watermark, ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
     this.frameLines = 2 + this.watermarkLines + chartLineCount(this.chartHeight);
     return lines;
   }
@@ -157,6 +160,12 @@ export function sqlPanel(outcomes: readonly SqlOutcome[], height: number): strin
   const lines = outcomes.length === 0 ? ['(waiting for the first trigger)'] : outcomes.map((o) => renderReport(sqlReport(o)).trimEnd()).join('\n\n').split('\n');
   if (lines.length > height) return [...lines.slice(0, height - 1), `… ${lines.length - height + 1} more lines at the end`];
   return [...lines, ...Array<string>(height - lines.length).fill('')];
+}
+
+/** The trigger's bad input, for the detail line: " (3 malformed, 2 without event time, 1 corrupt file)", or nothing. */
+function badInput(t: TriggerResult, mode: ParseMode): string {
+  const phrases = countPhrases(triggerCounts(t.progress), mode);
+  return phrases.length === 0 ? '' : ` (${phrases.join(', ')})`;
 }
 
 /** "file-3.json", or "file-3.json … file-9.json (7 files)". */

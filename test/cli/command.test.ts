@@ -6,7 +6,7 @@ import { EVENTS, ROOT, ensureBuilt, removeTempDirs, runCommand, startCommand, te
 
 
 /** The keys of a --json line without --sql, in order. */
-const JSON_KEYS = ['batchId', 'files', 'numInputRows', 'watermark', 'lateRows', 'stateRows', 'malformedRows', 'droppedRows', 'rows'];
+const JSON_KEYS = ['batchId', 'files', 'numInputRows', 'watermark', 'lateRows', 'stateRows', 'malformedRows', 'droppedRows', 'rejectedLines', 'corruptFiles', 'missingFiles', 'rows'];
 
 const HOUR = 3_600_000;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -142,7 +142,8 @@ describe('a directory of its own', () => {
 
   it('--group-by, --window and --output-mode update: each line has the groups that trigger changed, with their running counts', async () => {
     const r = await runCommand([dir, ...flags, '--group-by', 'kind,user', '--output-mode', 'update', '--json']);
-    expect(r.stderr).toBe('');
+    // The one row without a time (in c.json) is dropped, and said so on stderr; stdout has only the JSON lines.
+    expect(r.stderr).toBe('structured-rx: warning: input dropped (of 8 lines read): 1 row without an event time\n');
     expect(r.code).toBe(0);
     const lines = parseLines(r.stdout);
     expect(lines.map((l) => l.files)).toEqual([['a.json'], ['b.json'], ['c.json']]);
@@ -317,7 +318,7 @@ describe('--help and --version', () => {
   it('--help documents every flag', async () => {
     const r = await runCommand(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--agg', '--slide', '--session-gap', '--filter', '--drop-duplicates', '--max-files-per-trigger', '--latest-first', '--output-mode', '--watermark', '--no-data-batches', '--trigger', '--watch', '--query-name', '--json', '--checkpoint', '--output', '--help', '--version']) {
+    for (const flag of ['[dir]', '--schema', '--time-column', '--window', '--start-time', '--group-by', '--agg', '--slide', '--session-gap', '--filter', '--drop-duplicates', '--max-files-per-trigger', '--latest-first', '--output-mode', '--watermark', '--no-data-batches', '--trigger', '--watch', '--query-name', '--json', '--checkpoint', '--output', '--mode', '--corrupt-record-column', '--file-pattern', '--ignore-corrupt-files', '--ignore-missing-files', '--allow-empty', '--help', '--version']) {
       expect(r.stdout).toContain(flag);
     }
     // docs/cli.md shows the same help text.

@@ -236,5 +236,8 @@ export interface JsonLine<Row = Record<string, unknown>> {
   stateRows: number;
   malformedRows: number;
   droppedRows: Record<string, number>;
+  rejectedLines: number;
+  corruptFiles: number;
+  missingFiles: number;
   rows: Row[];
 }

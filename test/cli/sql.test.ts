@@ -53,7 +53,7 @@ describe('--sql with --json', () => {
   it('has no "sql" key without --sql', async () => {
     const r = await runCommand(['--json', '--trigger', 'once']);
     expect(r.code).toBe(0);
-    expect(Object.keys(JSON.parse(r.stdout.trim()) as object)).toEqual(['batchId', 'files', 'numInputRows', 'watermark', 'lateRows', 'stateRows', 'malformedRows', 'droppedRows', 'rows']);
+    expect(Object.keys(JSON.parse(r.stdout.trim()) as object)).toEqual(['batchId', 'files', 'numInputRows', 'watermark', 'lateRows', 'stateRows', 'malformedRows', 'droppedRows', 'rejectedLines', 'corruptFiles', 'missingFiles', 'rows']);
   });
 });
 

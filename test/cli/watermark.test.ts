@@ -54,7 +54,8 @@ describe('--watermark with --output-mode append', () => {
 
   it('emits each window once, when the watermark passes its end, and counts the late row in --json', async () => {
     const r = await runCommand([dir, ...FLAGS, '--output-mode', 'append', '--json']);
-    expect(r.stderr).toBe('');
+    // d.json's row without a time, its malformed line (kept with nulls, so no time either) and its late row, said on stderr.
+    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(/^structured-rx: warning: input dropped \(of 8 lines read\): 2 rows without an event time, 1 late row; first bad input: .*d\.json:4: invalid JSON/), '']);
     expect(r.code).toBe(0);
     const lines = parseLines(r.stdout);
     expect(lines.map((l) => [l.batchId, l.files, l.numInputRows, l.watermark, l.lateRows, l.rows])).toEqual([
@@ -78,7 +79,7 @@ describe('--watermark with --output-mode append', () => {
   it('piped: the tables hold the final windows, and the summary says how many rows were late', async () => {
     const r = await runCommand([dir, ...FLAGS, '--output-mode', 'append']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Query counts finished: 6 triggers, 4 files, 8 rows, 1 late row dropped.');
+    expect(r.stdout).toContain('Query counts finished: 6 triggers, 4 files, 8 rows, 1 late row dropped; 1 malformed line (kept with nulls), 2 rows without event time dropped.');
     expect(r.stdout).toContain(['kind  total_count', '----  -----------', 'buy             1', 'view            4'].join('\n'));
     expect(r.stdout).toContain(
       ['kind  time          count', '----  ------------  -----', 'buy   Jan-15 09:10      1', 'view  Jan-15 09:10      1', 'view  Jan-15 09:20      3'].join('\n'),
@@ -94,7 +95,7 @@ describe('--watermark with --output-mode append', () => {
     expect(lines.map((l) => l.lateRows)).toEqual([0, 0, 0, 1, 0, 0]);
     expect(lines[3]?.rows).toEqual([row('view', 10, 3)]); // the late 09:03 changed nothing
     // No end-of-input trigger in complete mode: with nothing to emit or evict, the query ends after its files.
-    expect(complete.stdout).toContain('Query counts finished: 4 triggers, 4 files, 8 rows.');
+    expect(complete.stdout).toContain('Query counts finished: 4 triggers, 4 files, 8 rows; 1 malformed line (kept with nulls), 2 rows without event time dropped.');
     expect(complete.stdout).toContain('view  Jan-15 09:10      2');
   });
 });
