@@ -3,7 +3,7 @@
  * input. `{...row, [name]: value}` is the obvious way, but V8 runs object spread generically;
  * a copier compiled once per row shape (the list of keys) builds the copy as an object
  * literal, which V8 optimises. Measured on 100,000 two-column rows: spread 58-72 ms, compiled
- * copier 5-9 ms (Node 20, 2 cores); `bench/notebook.bench.mjs` shows the effect on the whole
+ * copier 5-9 ms (Node 20, 2 cores); `npm run bench` shows the effect on the whole
  * query. Rows whose keys differ from the cached shape fall back to spread.
  */
 export class ColumnAdder<C extends string> {
