@@ -2,7 +2,9 @@ import type { Observable } from 'rxjs';
 import type { RowBatch, RowOfBatch } from '../src/batch.js';
 import { aggregateFields, combinerFor, type AggregateFunction, type AnyCombiner } from '../src/agg/combiners.js';
 import type { Aggregate } from '../src/agg/functions.js';
-import { Batch } from '../src/engine/batch.js';
+import { aggregateColumns, type ColumnarAggregation, type PartialState } from '../src/agg/columnar.js';
+import { Batch, rowsOf } from '../src/engine/batch.js';
+import { isColumnChunk } from '../src/engine/columns.js';
 import { inputPlan, pipeline, requireColumns, stateSchema, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
 import type { EventTimeKind, LateRow, LogicalPlan, OutputMode, Pipeline, StepContext } from '../src/engine/plan.js';
@@ -40,6 +42,13 @@ export interface ResolvedAggregate {
 export interface AggState {
   readonly values: readonly unknown[];
   readonly accs: readonly JsonValue[];
+}
+
+/** A run's complete-mode result table, kept between batches: its rows in order, each key's position, the state version it is of. */
+interface CompleteTable {
+  version: number;
+  rows: Record<string, unknown>[];
+  readonly index: Map<string, number>;
 }
 
 /** Checks grouping column names (shared by groupByAgg and groupCount). */
@@ -105,7 +114,7 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
     return out;
   };
 
-  const process = (input: Batch<unknown>, ctx: StepContext): Batch<Record<string, unknown>> => {
+  const process = (input: Batch<unknown>, ctx: StepContext, table: CompleteTable): Batch<Record<string, unknown>> => {
     const store = ctx.store as StateStore<AggState>;
     const mode: OutputMode = ctx.outputMode;
     const watermarked = ctx.hasWatermark && mode !== 'complete';
@@ -117,7 +126,17 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
     const late: LateRow[] = [];
     const lateKeys = new Set<string>();
     const values: unknown[] = new Array<unknown>(columns.length);
-    for (const rows of (input as Batch<Record<string, unknown>>).chunks()) {
+    const columnar: ColumnarAggregation = {
+      columns,
+      inputs,
+      combiners,
+      late: watermarked && keyKind !== undefined ? { keyIndex, kind: keyKind, watermarkMs: lateWm } : undefined,
+    };
+    const state: PartialState = { partial, late, lateKeys, objectKeys };
+    for (const part of (input as Batch<Record<string, unknown>>).parts()) {
+      // A columnar part is aggregated as columns (no row object, no key string per row).
+      if (isColumnChunk(part) && aggregateColumns(part, columnar, state)) continue;
+      const rows = rowsOf(part);
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r] as Record<string, unknown>;
         for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as string];
@@ -163,8 +182,30 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
 
     const out: Record<string, unknown>[] = [];
     if (mode === 'complete') {
-      for (const [key, s] of store.entries()) out.push(toRow(s.values, changed.get(key) ?? decodedResults(s)));
-      return Batch.of(out);
+      // The whole table: the rows of the groups this batch left unchanged are the previous
+      // batch's row objects (complete mode never removes a group, so the order is first seen).
+      // Rebuilt from the store when the table is not of the version this batch loaded.
+      if (table.version !== store.version) {
+        table.rows = [];
+        table.index.clear();
+        for (const [key, s] of store.entries()) {
+          table.index.set(key, table.rows.length);
+          table.rows.push(toRow(s.values, changed.get(key) ?? decodedResults(s)));
+        }
+      } else {
+        for (const [key, results] of changed) {
+          const row = toRow((store.get(key) as AggState).values, results);
+          const at = table.index.get(key);
+          if (at === undefined) {
+            table.index.set(key, table.rows.length);
+            table.rows.push(row);
+          } else {
+            table.rows[at] = row;
+          }
+        }
+      }
+      table.version = store.version + 1;
+      return Batch.of(table.rows.slice());
     }
     if (mode === 'update') {
       for (const [key, results] of changed) {
@@ -190,11 +231,14 @@ export function aggregationPlan(op: string, plan: LogicalPlan, columns: readonly
       operator: op,
       stateful: true,
       stateSchema: stateSchema(plan, columns, aggregateFields(aggs)),
-      create: () => ({
-        process,
-        // Spark's StateStoreSaveExec: another batch is worth running in append and update mode once the watermark moved.
-        shouldRunAnotherBatch: (_newWm, _lastWm, mode) => mode === 'append' || mode === 'update',
-      }),
+      create: () => {
+        const table: CompleteTable = { version: -1, rows: [], index: new Map() };
+        return {
+          process: (input, ctx) => process(input, ctx, table),
+          // Spark's StateStoreSaveExec: another batch is worth running in append and update mode once the watermark moved.
+          shouldRunAnotherBatch: (_newWm, _lastWm, mode) => mode === 'append' || mode === 'update',
+        };
+      },
     },
     { aggregation: { operator: op, eventTimeKey: keyIndex >= 0 }, columns: { types: nextTypes, eventTime } },
   );

@@ -9,7 +9,8 @@ import { BAD_RECORD_RAW_LIMIT, type BadRecord, type JsonValue, type Offset, type
 import { FileReadError, InvalidArgumentError, MalformedRecordError, StructuredRxError } from '../src/errors.js';
 import { CorruptGzipError, decodeUtf8, encodeUtf8, gunzipChunks, isNotFound, nodeFileSystem, type FileStat, type StreamFileSystem } from '../src/fs/file-system.js';
 import { LineBlockSplitter, LineStarts, type LineBlock, type LongLine } from '../src/fs/line-blocks.js';
-import { checkCorruptRecordColumn, parseJsonLines, timestampParsing, type ParseMode } from '../src/json-lines.js';
+import { checkCorruptRecordColumn, parseJsonLines, timestampParsing, type ParseMode, type ParseOptions } from '../src/json-lines.js';
+import { isColumnarSchema, parseJsonLinesToColumns } from '../src/jsonl/columns.js';
 import { toWellFormed } from '../src/jsonl/fast-scan.js';
 import { compareNatural } from '../src/natural-order.js';
 import type { FileChange, FileProgress } from '../src/progress.js';
@@ -628,6 +629,7 @@ class JsonFileSource<R> implements Source<R> {
     const accounts = reads.map((r) => ({ path: r.stat.path, status: r.status, bytesRead: r.bytesRead, linesRead: 0, rowsKept: 0, rowsDropped: 0, linesRejected: 0, malformedLines: 0 }));
     let malformed = 0;
     let current: (typeof accounts)[number] | undefined;
+    const columnar = isColumnarSchema(c.schema, c.corruptColumn);
     const rows = Batch.lazy<R>(function* () {
       for (let f = 0; f < reads.length; f++) {
         const read = reads[f] as (typeof reads)[number];
@@ -649,7 +651,7 @@ class JsonFileSource<R> implements Source<R> {
         for (const block of read.blocks) {
           rejectLongLines(block.firstLine);
           const starts = new LineStarts(block.bytes);
-          const parsed = parseJsonLines(decodeUtf8(block.bytes), c.schema, {
+          const options: ParseOptions = {
             path,
             mode: c.mode,
             columnNameOfCorruptRecord: c.corruptColumn,
@@ -660,13 +662,16 @@ class JsonFileSource<R> implements Source<R> {
               account.malformedLines++;
               report({ kind: 'malformed', path, line, byteOffset: block.byteOffset + starts.of(line - block.firstLine + 1), ...rawOf(text), reason });
             },
-          });
+          };
+          // A schema of scalar columns is read from the bytes straight into columns; others as rows from the text.
+          const parsed = columnar ? parseJsonLinesToColumns(block.bytes, c.schema, options) : parseJsonLines(decodeUtf8(block.bytes), c.schema, options);
+          const rows = 'chunk' in parsed ? parsed.chunk : (parsed.rows as unknown as R[]);
           malformed += parsed.numMalformedRows;
           const rejected = c.mode === 'DROPMALFORMED' ? parsed.numMalformedRows : 0;
-          account.linesRead += parsed.rows.length + rejected;
+          account.linesRead += rows.length + rejected;
           account.linesRejected += rejected;
-          account.rowsKept += parsed.rows.length;
-          if (parsed.rows.length > 0) yield parsed.rows as unknown as R[];
+          account.rowsKept += rows.length;
+          if (rows.length > 0) yield rows;
         }
         rejectLongLines(Infinity);
         const fault = read.fault;

@@ -56,7 +56,7 @@ export function tumblingWindow<K extends string>(timeColumn: K, size: DurationLi
     const step = windowColumnStep(OP, timeColumn, 'window', `tumbling ${sizeMs} ms from ${startMs} ms`, () => {
       const cache = new WindowCache(sizeMs);
       return (t, emit) => emit(cache.get(tumblingWindowStart(t, sizeMs, startMs)));
-    });
+    }, { sizeMs, startMs });
     return pipeline<MicroBatch<Windowed<R>>>(withStep(plan, step, { columns }));
   };
 }

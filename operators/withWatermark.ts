@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
-import { EventTimeStatsBuilder } from '../src/engine/batch.js';
+import { EventTimeStatsBuilder, rowsOf } from '../src/engine/batch.js';
+import { isColumnChunk, isValid, type NumberColumn, type WindowColumn } from '../src/engine/columns.js';
 import { eventTimeMs } from '../src/engine/event-time.js';
 import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
@@ -65,20 +66,28 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
       withStep(
         plan,
         statelessStep(OP, (input, ctx) =>
-          input.mapChunks((chunk) => {
+          input.mapParts((part) => {
             const stats = new EventTimeStatsBuilder();
-            for (let i = 0; i < chunk.length; i++) {
+            const column = isColumnChunk(part) ? part.column(timeColumn) : undefined;
+            if (column !== undefined && (column.kind === 'number' || column.kind === 'window')) {
+              // A columnar part: the statistics from the column, the part passed on as it is.
+              addColumnStats(stats, column, part.length);
+            } else {
+              const chunk = rowsOf(part);
+              for (let i = 0; i < chunk.length; i++) {
               // A timestamp, or a window by its end (also where the column's type is unknown).
-              const v = (chunk[i] as Record<string, unknown>)[timeColumn];
-              const t = typeof v === 'number' ? v : eventTimeMs(v, 'window');
-              if (t !== null) stats.add(t);
+                const v = (chunk[i] as Record<string, unknown>)[timeColumn];
+                const t = typeof v === 'number' ? v : eventTimeMs(v, 'window');
+                if (t !== null) stats.add(t);
+              }
+              part = chunk;
             }
             const built = stats.build();
             if (built !== undefined) {
               ctx.reportEventTime(built);
               ctx.observeEventTime(index, built.max);
             }
-            return chunk;
+            return part;
           }),
         ),
         {
@@ -88,4 +97,15 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
       ),
     );
   };
+}
+
+/** Event-time statistics of a columnar time column: a timestamp's non-null values, or a window's ends, in row order. */
+function addColumnStats(stats: EventTimeStatsBuilder, column: NumberColumn | WindowColumn, n: number): void {
+  if (column.kind === 'window') {
+    const { starts, sizeMs } = column;
+    for (let i = 0; i < n; i++) stats.add((starts[i] as number) + sizeMs);
+    return;
+  }
+  const { values, validity } = column;
+  for (let i = 0; i < n; i++) if (isValid(validity, i)) stats.add(values[i] as number);
 }

@@ -256,13 +256,13 @@ export function mismatch(value: unknown, type: SourceColumnType, timestamps: Tim
   return `${jsonText(value)} is not ${ARTICLES[type]} ${type}`;
 }
 
-interface LineResult {
+export interface LineResult {
   readonly row: Record<string, unknown>;
   readonly reason: string | undefined;
 }
 
 /** The reference reading of one line: JSON.parse, then each field converted by `convertValue`. */
-function readLine(line: string, fields: Schema['fields'], timestamps: TimestampParsing): LineResult {
+export function readLine(line: string, fields: Schema['fields'], timestamps: TimestampParsing): LineResult {
   const row: Record<string, unknown> = {};
   const result = parseJsonLine(line);
   const parsed: unknown = typeof result === 'string' ? undefined : result.value;
@@ -288,7 +288,7 @@ function readLine(line: string, fields: Schema['fields'], timestamps: TimestampP
 
 /** The schema's data fields (without the corrupt-record column), one stable array per schema and column name, as the scanner caches its plan per array. */
 const dataFieldsCache = new WeakMap<Schema, Map<string, readonly JsonlField[]>>();
-function dataFields(schema: Schema, corruptColumn: string): readonly JsonlField[] {
+export function dataFields(schema: Schema, corruptColumn: string): readonly JsonlField[] {
   let byColumn = dataFieldsCache.get(schema);
   if (byColumn === undefined) dataFieldsCache.set(schema, (byColumn = new Map()));
   let fields = byColumn.get(corruptColumn);

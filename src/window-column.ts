@@ -1,6 +1,8 @@
-import { Batch, EventTimeStatsBuilder } from './engine/batch.js';
+import { Batch, EventTimeStatsBuilder, rowsOf } from './engine/batch.js';
+import { isColumnChunk, isValid, type ColumnChunk } from './engine/columns.js';
+import { WindowCache } from './window.js';
 import { requireColumns, statelessStep } from './engine/compose.js';
-import type { ColumnsInfo, LogicalPlan, StepSpec } from './engine/plan.js';
+import type { ColumnsInfo, LogicalPlan, StepContext, StepSpec } from './engine/plan.js';
 import { AnalysisError } from './errors.js';
 import type { ColumnType, Window } from './schema.js';
 import { ColumnAdder } from './with-column.js';
@@ -27,6 +29,8 @@ export function windowColumns(operator: string, plan: LogicalPlan, timeColumn: s
  * rows with a null time are dropped and counted (`nullEventTime`); event-time statistics come
  * from the rows, not their copies. `makeAssign` is called once per batch (for per-batch caches).
  * `definition` says which windows (`tumbling 3600000 ms`), for the checkpoint's restart check.
+ * `tumbling` (size and offset, ms) says the windows are tumbling ones: a columnar part then gets
+ * a columnar window column (its starts computed into a typed array, no row copied).
  */
 export function windowColumnStep(
   operator: string,
@@ -34,11 +38,18 @@ export function windowColumnStep(
   column: string,
   definition: string,
   makeAssign: () => (t: number, emit: (window: Window) => void) => void,
+  tumbling?: { readonly sizeMs: number; readonly startMs: number },
 ): StepSpec {
   const step = statelessStep(operator, (input, ctx) => {
     const assign = makeAssign();
     const adder = new ColumnAdder(column);
-    return (input as Batch<Record<string, unknown>>).mapChunks((chunk) => {
+    const windows = tumbling === undefined ? undefined : new WindowCache(tumbling.sizeMs);
+    return (input as Batch<Record<string, unknown>>).mapParts((part) => {
+      if (tumbling !== undefined && windows !== undefined && isColumnChunk(part)) {
+        const out = tumblingColumns(part, timeColumn, column, tumbling.sizeMs, tumbling.startMs, windows, ctx);
+        if (out !== undefined) return out;
+      }
+      const chunk = rowsOf(part);
       const rows: Record<string, unknown>[] = [];
       const stats = new EventTimeStatsBuilder();
       let nulls = 0;
@@ -61,4 +72,49 @@ export function windowColumnStep(
     });
   });
   return { ...step, defines: { column, definition } };
+}
+
+/**
+ * The tumbling window column of a columnar part whose time column is a number column: each
+ * row's window start (Spark's floor-modulo rule, as `tumblingWindowStart`) into a typed array;
+ * rows with a null time dropped (the other columns compacted) and counted; event-time
+ * statistics over the rows in order, as the row path adds them. Undefined when the time
+ * column is not a number column (the row path then runs).
+ */
+function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, sizeMs: number, startMs: number, windows: WindowCache, ctx: StepContext): ColumnChunk | undefined {
+  const time = part.column(timeColumn);
+  if (time === undefined || time.kind !== 'number') return undefined;
+  const n = part.length;
+  const times = time.values;
+  const validity = time.validity;
+  let kept = part;
+  let keptTimes = times;
+  let nulls = 0;
+  if (validity !== undefined) {
+    const rows = new Int32Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) if (isValid(validity, i)) rows[k++] = i;
+    nulls = n - k;
+    if (nulls > 0) {
+      kept = part.select(rows, k);
+      const t = kept.column(timeColumn);
+      keptTimes = t !== undefined && t.kind === 'number' ? t.values : times;
+    }
+  }
+  const m = kept.length;
+  const starts = new Float64Array(m);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < m; i++) {
+    const t = keptTimes[i] as number;
+    if (t < min) min = t;
+    if (t > max) max = t;
+    sum += t;
+    const offset = (t - startMs) % sizeMs;
+    starts[i] = t - (offset < 0 ? offset + sizeMs : offset);
+  }
+  if (m > 0) ctx.reportEventTime({ min, max, avg: sum / m, count: m });
+  ctx.reportDropped('nullEventTime', nulls);
+  return kept.with(column, { kind: 'window', starts, sizeMs, cache: windows });
 }

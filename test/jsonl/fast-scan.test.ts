@@ -8,6 +8,11 @@ import {
   type JsonlResult,
   type JsonlScalarType,
 } from '../../src/jsonl/fast-scan.js';
+import { parseJsonLinesToColumns } from '../../src/jsonl/columns.js';
+import { parseJsonLines, type ParseMode, type ParseOptions } from '../../src/json-lines.js';
+import { decodeUtf8 } from '../../src/fs/file-system.js';
+import { MalformedRecordError } from '../../src/errors.js';
+import type { Schema } from '../../src/schema.js';
 
 const EVENTS: readonly JsonlField[] = [
   { name: 'time', type: 'timestamp' },
@@ -734,5 +739,104 @@ describe('scanJsonLines equals JSON.parse per line (property)', () => {
       .map((r) => '{' + Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${v}`).join(',') + '}');
     const fields = ALL.filter((f) => ['ts', 's', 'd'].includes(f.name));
     fc.assert(fc.property(fc.array(line, { maxLength: 20 }), (lines) => checkAgainstOracle(lines.join('\n'), fields)), { numRuns: 2000 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The columnar path (bytes → columns, src/jsonl/columns.ts) against the text path
+// (parseJsonLines over the decoded text): the same rows (values, nulls, key order), the same
+// malformed lines reported, the same FAILFAST error, in every mode, with and without a
+// corrupt-record column, over the texts above and with bytes that are not UTF-8 put in.
+
+const CORRUPT = '_corrupt_record';
+
+/** Both paths over the same bytes; the rows, counts, reports and errors must be the same. */
+function checkColumns(bytes: Uint8Array, fields: readonly JsonlField[], mode: ParseMode, corrupt: boolean): void {
+  const schema: Schema = { fields: corrupt ? [...fields, { name: CORRUPT, type: 'string' }] : fields };
+  const run = <T>(parse: (reports: unknown[]) => T): { result?: T; error?: string; reports: unknown[] } => {
+    const reports: unknown[] = [];
+    try {
+      return { result: parse(reports), reports };
+    } catch (e) {
+      return { error: e instanceof MalformedRecordError ? `${e.path}:${e.line}: ${e.message}` : String(e), reports };
+    }
+  };
+  const options = (reports: unknown[]): ParseOptions => ({
+    path: 'f.json',
+    mode,
+    columnNameOfCorruptRecord: CORRUPT,
+    lineOffset: 10,
+    onMalformed: (line, reason, raw) => reports.push({ line, reason, raw }),
+  });
+  const text = run((reports) => parseJsonLines(decodeUtf8(bytes), schema, options(reports)));
+  const columns = run((reports) => parseJsonLinesToColumns(bytes, schema, options(reports)));
+  expect(columns.error).toEqual(text.error);
+  expect(columns.reports).toEqual(text.reports);
+  if (text.result === undefined || columns.result === undefined) return;
+  expect(columns.result.numMalformedRows).toBe(text.result.numMalformedRows);
+  const got = columns.result.chunk.rows();
+  const want = text.result.rows;
+  expect(got.length).toBe(want.length);
+  got.forEach((row, i) => {
+    const w = want[i] as Record<string, unknown>;
+    expect(Object.keys(row)).toEqual(Object.keys(w));
+    for (const k of Object.keys(w)) if (!Object.is(row[k], w[k])) expect({ row: i, column: k, value: row[k] }).toEqual({ row: i, column: k, value: w[k] });
+  });
+}
+
+/** Text as UTF-8 bytes, with some bytes that are not UTF-8 put in at the given places. */
+const bytesOf = (text: string, junk: readonly (readonly [number, number])[]): Uint8Array => {
+  const bytes = [...Buffer.from(text, 'utf8')];
+  for (const [at, byte] of junk) bytes.splice(bytes.length === 0 ? 0 : at % (bytes.length + 1), 0, byte);
+  return Uint8Array.from(bytes);
+};
+const junkBytes = fc.array(fc.tuple(fc.nat(), fc.constantFrom(0xff, 0xc3, 0xe2, 0x80, 0xed, 0xef, 0xbb, 0xbf)), { maxLength: 2 });
+const modes = fc.constantFrom<ParseMode>('PERMISSIVE', 'PERMISSIVE', 'DROPMALFORMED', 'FAILFAST');
+
+describe('the columnar path equals the text path (property)', () => {
+  it('reads the events shape into columns: timestamps as numbers, strings through a dictionary', () => {
+    const { chunk, numMalformedRows } = parseJsonLinesToColumns(
+      Buffer.from('{"time":1469501107,"action":"Open"}\n{"action":"Close","time":1469501108}\r\n{"time":null}\n'),
+      { fields: EVENTS },
+      { path: 'f', mode: 'PERMISSIVE', columnNameOfCorruptRecord: CORRUPT },
+    );
+    expect(numMalformedRows).toBe(0);
+    expect(chunk.column('time')).toMatchObject({ kind: 'number', values: Float64Array.from([1469501107000, 1469501108000, 0]) });
+    expect(chunk.column('action')).toMatchObject({ kind: 'dict', dict: ['Open', 'Close'], ids: Int32Array.from([0, 1, 0]) });
+    expect(chunk.rows()).toEqual([
+      { time: 1469501107000, action: 'Open' },
+      { time: 1469501108000, action: 'Close' },
+      { time: null, action: null },
+    ]);
+  });
+
+  it('on the events schema', () => {
+    fc.assert(fc.property(textOf(EVENTS), modes, fc.boolean(), (text, mode, corrupt) => checkColumns(bytesOf(text, []), EVENTS, mode, corrupt)), { numRuns: 1000 });
+  });
+
+  it('on a schema with every scalar type', () => {
+    fc.assert(fc.property(textOf(ALL), modes, fc.boolean(), (text, mode, corrupt) => checkColumns(bytesOf(text, []), ALL, mode, corrupt)), { numRuns: 1000 });
+  });
+
+  it('on compact lines in schema order (the fast shape)', () => {
+    const line = fc
+      .record({ ts: fc.option(fc.oneof(integerText, isoString), { nil: undefined }), s: fc.option(stringLiteral, { nil: undefined }), l: fc.option(integerText, { nil: undefined }), d: fc.option(numberText, { nil: undefined }), b: fc.option(fc.constantFrom('true', 'false', 'null'), { nil: undefined }) })
+      .map((r) => '{' + Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${v}`).join(',') + '}');
+    const fields = ALL.filter((f) => ['ts', 's', 'l', 'd', 'b'].includes(f.name));
+    fc.assert(fc.property(fc.array(line, { maxLength: 20 }), fc.constantFrom('\n', '\r\n', '\r'), (lines, eol) => checkColumns(bytesOf(lines.join(eol), []), fields, 'PERMISSIVE', false)), { numRuns: 1000 });
+  });
+
+  it('with bytes that are not UTF-8, and a byte order mark, anywhere', () => {
+    fc.assert(fc.property(textOf(EVENTS), junkBytes, modes, fc.boolean(), (text, junk, mode, corrupt) => checkColumns(bytesOf(text, junk), EVENTS, mode, corrupt)), { numRuns: 1000 });
+    checkColumns(bytesOf('\uFEFF{"time":1}\n\uFEFF{"time":2}', []), EVENTS, 'PERMISSIVE', true);
+  });
+
+  it('with timestampFormat and timeZone, where the text path reads timestamp strings its own way', () => {
+    const schema: Schema = { fields: EVENTS };
+    for (const [timestampFormat, timeZone] of [['yyyy-MM-dd HH:mm:ss', undefined], [undefined, 'Asia/Kolkata']] as const) {
+      const text = '{"time":"2016-07-26 02:45:07","action":"Open"}\n{"time":1469501107,"action":"Close"}\n{"time":"2016-07-26T02:45:07Z"}';
+      const options: ParseOptions = { path: 'f', mode: 'PERMISSIVE', columnNameOfCorruptRecord: CORRUPT, ...(timestampFormat === undefined ? {} : { timestampFormat }), ...(timeZone === undefined ? {} : { timeZone }) };
+      expect(parseJsonLinesToColumns(Buffer.from(text), schema, options).chunk.rows()).toEqual(parseJsonLines(text, schema, options).rows);
+    }
   });
 });

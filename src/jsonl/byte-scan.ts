@@ -1,0 +1,599 @@
+/**
+ * Reading JSON lines straight from bytes into columns: the file source's hot path.
+ *
+ * `scanJsonLinesToColumns` walks a block of UTF-8 bytes line by line and, for a line in the
+ * common compact shape (`{"key":value,...}`: no whitespace, ASCII only, no escape in a key or a
+ * schema string), reads the schema's fields into typed-array columns with byte comparisons:
+ * no string per line, no object per line, a string value looked up in the column's dictionary
+ * by its bytes (a new string only for a value the chunk has not seen). Fields not in the schema
+ * are skipped while their JSON syntax is checked (nesting up to 64 levels).
+ *
+ * Every other line (whitespace, escapes, non-ASCII bytes, a repeated schema key, a value of
+ * another type, a number that is not a short integer in an integral column, invalid JSON, a
+ * blank line) is decoded and given to `fallback`, which reads it exactly as the text path reads
+ * it (`src/jsonl/columns.ts`: the text scanner, then the reference reader, then the parse
+ * mode). So the fast path only ever accepts a line that the text path accepts with the same
+ * values: `test/jsonl/byte-scan.test.ts` checks the columns against the text path's rows on
+ * generated texts.
+ *
+ * Lines end at '\n', '\r\n' or a lone '\r', as in the text path; line numbers are 1-based within
+ * the block. A byte order mark at the block's start goes to the fallback with its line (the
+ * text path skips it there).
+ */
+import { decodeUtf8 } from '../fs/file-system.js';
+import type { Column } from '../engine/columns.js';
+import { parseIsoMillis, type JsonlField } from './fast-scan.js';
+
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const PLUS = 43;
+const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
+const SLASH = 47;
+const D0 = 48;
+const D9 = 57;
+const COLON = 58;
+const UPPER_E = 69;
+const LBRACKET = 91;
+const BACKSLASH = 92;
+const RBRACKET = 93;
+const LOWER_E = 101;
+const LOWER_F = 102;
+const LOWER_N = 110;
+const LOWER_T = 116;
+const LOWER_U = 117;
+const LBRACE = 123;
+const RBRACE = 125;
+
+const MAX_DATE_MS = 8.64e15;
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+/** Nesting deeper than this in a skipped field goes to the fallback. */
+const MAX_SKIP_DEPTH = 64;
+
+/** How a field is stored and read by the fast path. */
+const K_TIMESTAMP = 0;
+const K_TIMESTAMP_SECONDS = 1;
+const K_LONG = 2;
+const K_INT = 3;
+const K_DOUBLE = 4;
+const K_STRING = 5;
+const K_BOOLEAN = 6;
+
+/** The scalar field types the columnar path reads; a schema with any other type is read by the row path. */
+export function isColumnarField(field: JsonlField): boolean {
+  return field.type === 'timestamp' || field.type === 'long' || field.type === 'int' || field.type === 'double' || field.type === 'string' || field.type === 'boolean';
+}
+
+/**
+ * What the fallback gives for one line: the row's values in field order (and the extra column's
+ * value, when there is one), or undefined for no row (a blank line, a malformed line dropped).
+ */
+export type FallbackRow = { readonly values: readonly unknown[]; readonly extra?: unknown } | undefined;
+
+/** Reads a line the fast path does not take: its text (decoded as the text path decodes it), its 1-based line number in the block, whether it is the block's first line. */
+export type Fallback = (text: string, line: number, firstLine: boolean) => FallbackRow;
+
+export interface ColumnarScanOptions {
+  /** Whether a timestamp column takes ISO-8601 strings in the fast path (false with a `timestampFormat` or `timeZone`). */
+  readonly timestampStrings: boolean;
+  /** The name of an extra `values` column filled by the fallback (the corrupt-record column): null on fast rows. */
+  readonly extraColumn?: string;
+}
+
+export interface ColumnarScan {
+  readonly length: number;
+  readonly names: readonly string[];
+  readonly columns: readonly Column[];
+}
+
+/** A string column's dictionary, looked up by bytes (fast path) or by string (fallback). */
+class Dictionary {
+  readonly strings: string[] = [];
+  private readonly byString = new Map<string, number>();
+  /** Open addressing: entry id + 1, 0 for empty. */
+  private table = new Int32Array(64);
+  private mask = 63;
+  /** Each byte-looked-up entry's bytes in the block: start, length, id. */
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly entryIds: number[] = [];
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly latin1: (start: number, end: number) => string,
+  ) {}
+
+  idOf(s: string): number {
+    let id = this.byString.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.byString.set(s, id);
+    }
+    return id;
+  }
+
+  /** The id of the ASCII string in `bytes[start, end)`. */
+  idOfBytes(start: number, end: number): number {
+    const b = this.bytes;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
+    const len = end - start;
+    let slot = h & this.mask;
+    for (;;) {
+      const e = this.table[slot] as number;
+      if (e === 0) break;
+      const entry = e - 1;
+      if (this.lengths[entry] === len) {
+        const s = this.starts[entry] as number;
+        let k = 0;
+        while (k < len && b[s + k] === b[start + k]) k++;
+        if (k === len) return this.entryIds[entry] as number;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    const id = this.idOf(this.latin1(start, end));
+    const entry = this.starts.length;
+    this.starts.push(start);
+    this.lengths.push(len);
+    this.entryIds.push(id);
+    this.table[slot] = entry + 1;
+    if ((entry + 1) * 2 > this.mask) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const size = this.table.length * 2;
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    const b = this.bytes;
+    for (let entry = 0; entry < this.starts.length; entry++) {
+      const s = this.starts[entry] as number;
+      const e = s + (this.lengths[entry] as number);
+      let h = 0x811c9dc5;
+      for (let i = s; i < e; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
+      let slot = h & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = entry + 1;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
+
+/** The growing columns of one scan: per field a number, id or value array, and a validity bitmap once a null is seen. */
+class Builders {
+  capacity: number;
+  readonly nums: (Float64Array | undefined)[] = [];
+  readonly ids: (Int32Array | undefined)[] = [];
+  readonly vals: (unknown[] | undefined)[] = [];
+  readonly validity: (Uint8Array | undefined)[] = [];
+
+  constructor(
+    readonly kinds: Int32Array,
+    readonly dicts: (Dictionary | undefined)[],
+    capacity: number,
+  ) {
+    this.capacity = capacity;
+    for (let f = 0; f < kinds.length; f++) {
+      const k = kinds[f] as number;
+      this.nums.push(k <= K_DOUBLE ? new Float64Array(capacity) : undefined);
+      this.ids.push(k === K_STRING ? new Int32Array(capacity) : undefined);
+      this.vals.push(k === K_BOOLEAN ? [] : undefined);
+      this.validity.push(undefined);
+    }
+  }
+
+  ensure(row: number): void {
+    if (row < this.capacity) return;
+    const capacity = this.capacity * 2;
+    for (let f = 0; f < this.kinds.length; f++) {
+      const n = this.nums[f];
+      if (n !== undefined) {
+        const next = new Float64Array(capacity);
+        next.set(n);
+        this.nums[f] = next;
+      }
+      const i = this.ids[f];
+      if (i !== undefined) {
+        const next = new Int32Array(capacity);
+        next.set(i);
+        this.ids[f] = next;
+      }
+      const v = this.validity[f];
+      if (v !== undefined) {
+        const next = new Uint8Array((capacity + 7) >> 3).fill(0xff);
+        next.set(v);
+        this.validity[f] = next;
+      }
+    }
+    this.capacity = capacity;
+  }
+
+  /** Marks row `row` of field `f` not null (it may have been written null by a line the fast path then gave up). */
+  valid(f: number, row: number): void {
+    const v = this.validity[f];
+    if (v !== undefined) v[row >> 3] = (v[row >> 3] as number) | (1 << (row & 7));
+  }
+
+  setNull(f: number, row: number): void {
+    let v = this.validity[f];
+    if (v === undefined) this.validity[f] = v = new Uint8Array((this.capacity + 7) >> 3).fill(0xff);
+    v[row >> 3] = (v[row >> 3] as number) & ~(1 << (row & 7));
+    const vals = this.vals[f];
+    if (vals !== undefined) vals[row] = null;
+  }
+
+  /** Sets field `f` of row `row` from a value the fallback gave (already converted to the field's type, or null). */
+  set(f: number, row: number, value: unknown): void {
+    if (value === null || value === undefined) {
+      this.setNull(f, row);
+      return;
+    }
+    const k = this.kinds[f] as number;
+    if (k <= K_DOUBLE) (this.nums[f] as Float64Array)[row] = value as number;
+    else if (k === K_STRING) (this.ids[f] as Int32Array)[row] = (this.dicts[f] as Dictionary).idOf(value as string);
+    else (this.vals[f] as unknown[])[row] = value;
+    this.valid(f, row);
+  }
+
+  column(f: number, n: number): Column {
+    const k = this.kinds[f] as number;
+    const validity = trimValidity(this.validity[f], n);
+    if (k <= K_DOUBLE) return { kind: 'number', values: (this.nums[f] as Float64Array).subarray(0, n), validity };
+    if (k === K_STRING) return { kind: 'dict', ids: (this.ids[f] as Int32Array).subarray(0, n), dict: (this.dicts[f] as Dictionary).strings, validity };
+    const vals = this.vals[f] as unknown[];
+    vals.length = n;
+    return { kind: 'values', values: vals };
+  }
+}
+
+/** The bitmap of the first `n` rows, or undefined when none of them is null. */
+function trimValidity(v: Uint8Array | undefined, n: number): Uint8Array | undefined {
+  if (v === undefined) return undefined;
+  const full = n >> 3;
+  for (let i = 0; i < full; i++) if (v[i] !== 0xff) return v.subarray(0, (n + 7) >> 3);
+  for (let r = full << 3; r < n; r++) if (((v[r >> 3] as number) & (1 << (r & 7))) === 0) return v.subarray(0, (n + 7) >> 3);
+  return undefined;
+}
+
+function kindOf(field: JsonlField, timestampStrings: boolean): number {
+  switch (field.type) {
+    case 'timestamp':
+      return timestampStrings ? K_TIMESTAMP : K_TIMESTAMP_SECONDS;
+    case 'long':
+      return K_LONG;
+    case 'int':
+      return K_INT;
+    case 'double':
+      return K_DOUBLE;
+    case 'string':
+      return K_STRING;
+    case 'boolean':
+      return K_BOOLEAN;
+    default:
+      throw new TypeError(`JSON-lines columns: the field ${JSON.stringify(field.name)} of type ${field.type} is not a scalar column`);
+  }
+}
+
+/** The closing quote of a string from `s` that is plain ASCII without escapes or control characters, or -1. */
+function plainStringEnd(b: Uint8Array, s: number, end: number): number {
+  for (let q = s; q < end; q++) {
+    const d = b[q] as number;
+    if (d === QUOTE) return q;
+    if (d === BACKSLASH || d < SPACE || d >= 0x80) return -1;
+  }
+  return -1;
+}
+
+/** The position after a valid JSON string (escapes allowed, ASCII only) starting at the quote at `i`, or -1. */
+function skipString(b: Uint8Array, i: number, end: number): number {
+  i++;
+  while (i < end) {
+    const c = b[i] as number;
+    if (c === QUOTE) return i + 1;
+    if (c < SPACE || c >= 0x80) return -1;
+    if (c === BACKSLASH) {
+      const e = b[i + 1];
+      if (e === LOWER_U) {
+        if (i + 6 > end) return -1;
+        for (let k = i + 2; k < i + 6; k++) {
+          const h = b[k] as number;
+          if (!((h >= D0 && h <= D9) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102))) return -1;
+        }
+        i += 6;
+        continue;
+      }
+      if (e === QUOTE || e === BACKSLASH || e === SLASH || e === 98 || e === LOWER_F || e === LOWER_N || e === 114 || e === LOWER_T) {
+        i += 2;
+        continue;
+      }
+      return -1;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** The position after a valid JSON number starting at `i`, or -1. */
+function skipNumber(b: Uint8Array, i: number, end: number): number {
+  if (b[i] === MINUS) i++;
+  let c = b[i] as number;
+  if (i >= end) return -1;
+  if (c === D0) {
+    i++;
+  } else if (c > D0 && c <= D9) {
+    do i++;
+    while (i < end && (c = b[i] as number) >= D0 && c <= D9);
+  } else {
+    return -1;
+  }
+  if (i < end && b[i] === DOT) {
+    i++;
+    const s = i;
+    while (i < end && (c = b[i] as number) >= D0 && c <= D9) i++;
+    if (i === s) return -1;
+  }
+  if (i < end && (b[i] === LOWER_E || b[i] === UPPER_E)) {
+    i++;
+    if (i < end && (b[i] === PLUS || b[i] === MINUS)) i++;
+    const s = i;
+    while (i < end && (c = b[i] as number) >= D0 && c <= D9) i++;
+    if (i === s) return -1;
+  }
+  return i;
+}
+
+function skipWord(b: Uint8Array, i: number, end: number, word: readonly number[]): number {
+  if (i + word.length > end) return -1;
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) return -1;
+  return i + word.length;
+}
+
+const TRUE = [116, 114, 117, 101];
+const FALSE = [102, 97, 108, 115, 101];
+const NULL = [110, 117, 108, 108];
+
+/** The position after a valid compact JSON value (no whitespace, ASCII) at `i`, or -1. */
+function skipValue(b: Uint8Array, i: number, end: number, depth: number): number {
+  if (i >= end) return -1;
+  const c = b[i] as number;
+  if (c === QUOTE) return skipString(b, i, end);
+  if (c === MINUS || (c >= D0 && c <= D9)) return skipNumber(b, i, end);
+  if (c === LOWER_T) return skipWord(b, i, end, TRUE);
+  if (c === LOWER_F) return skipWord(b, i, end, FALSE);
+  if (c === LOWER_N) return skipWord(b, i, end, NULL);
+  if (depth >= MAX_SKIP_DEPTH) return -1;
+  if (c === LBRACKET) {
+    i++;
+    if (b[i] === RBRACKET) return i + 1;
+    for (;;) {
+      i = skipValue(b, i, end, depth + 1);
+      if (i < 0 || i >= end) return -1;
+      const d = b[i];
+      if (d === RBRACKET) return i + 1;
+      if (d !== COMMA) return -1;
+      i++;
+    }
+  }
+  if (c === LBRACE) {
+    i++;
+    if (b[i] === RBRACE) return i + 1;
+    for (;;) {
+      if (b[i] !== QUOTE) return -1;
+      i = skipString(b, i, end);
+      if (i < 0 || b[i] !== COLON) return -1;
+      i = skipValue(b, i + 1, end, depth + 1);
+      if (i < 0 || i >= end) return -1;
+      const d = b[i];
+      if (d === RBRACE) return i + 1;
+      if (d !== COMMA) return -1;
+      i++;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Reads `bytes` (whole lines: a block of a file) into columns for `fields` (scalar types
+ * only: see `isColumnarField`), with `fallback` for every line the fast path does not take.
+ * Columns come in field order, then the extra column if any.
+ */
+export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly JsonlField[], options: ColumnarScanOptions, fallback: Fallback): ColumnarScan {
+  const nf = fields.length;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const latin1 = (start: number, end: number): string => buffer.toString('latin1', start, end);
+  const kinds = new Int32Array(nf);
+  const dicts: (Dictionary | undefined)[] = [];
+  const names: Uint8Array[] = [];
+  for (let f = 0; f < nf; f++) {
+    const field = fields[f] as JsonlField;
+    kinds[f] = kindOf(field, options.timestampStrings);
+    dicts.push(kinds[f] === K_STRING ? new Dictionary(bytes, latin1) : undefined);
+    // A key is matched as written without escapes (JSON.stringify's form); one written otherwise goes to the fallback.
+    const quoted = JSON.stringify(field.name);
+    names.push(Buffer.from(quoted.slice(1, -1), 'utf8'));
+  }
+  const len = bytes.length;
+  const builders = new Builders(kinds, dicts, Math.max(64, len >> 5));
+  const extra: unknown[] | undefined = options.extraColumn === undefined ? undefined : [];
+  const seen = new Int32Array(nf);
+  let stamp = 0;
+  let row = 0;
+  let lineNo = 0;
+  let p = 0;
+  const b = bytes;
+
+  while (p < len) {
+    lineNo++;
+    const lineStart = p;
+    builders.ensure(row);
+    stamp++;
+    let ok = false;
+    fast: {
+      const c0 = b[p];
+      if (c0 === LF) {
+        p++; // an empty line: no row
+        continue;
+      }
+      if (c0 !== LBRACE) break fast; // also a byte order mark: the fallback skips it as the text path does
+      p++;
+      if (b[p] === RBRACE) {
+        p++;
+      } else {
+        let expect = 0;
+        for (;;) {
+          if (b[p] !== QUOTE) break fast;
+          const ks = ++p;
+          const ke = plainStringEnd(b, ks, len);
+          if (ke < 0) break fast;
+          p = ke + 1;
+          if (b[p] !== COLON) break fast;
+          p++;
+          // Which field: the next one in schema order first, then the others.
+          let f = -1;
+          const klen = ke - ks;
+          for (let t = 0; t < nf; t++) {
+            const g = expect + t < nf ? expect + t : expect + t - nf;
+            const name = names[g] as Uint8Array;
+            if (name.length !== klen) continue;
+            let k = 0;
+            while (k < klen && name[k] === b[ks + k]) k++;
+            if (k === klen) {
+              f = g;
+              break;
+            }
+          }
+          if (f < 0) {
+            p = skipValue(b, p, len, 0);
+            if (p < 0) break fast;
+          } else {
+            if (seen[f] === stamp) break fast; // a repeated key: JSON.parse keeps the last; the fallback decides
+            seen[f] = stamp;
+            expect = f + 1;
+            const v = b[p] as number;
+            if (v === LOWER_N) {
+              if (b[p + 1] !== 117 || b[p + 2] !== 108 || b[p + 3] !== 108) break fast;
+              builders.setNull(f, row);
+              p += 4;
+            } else {
+              const k = kinds[f] as number;
+              if (k === K_STRING) {
+                if (v !== QUOTE) break fast;
+                const s = p + 1;
+                const q = plainStringEnd(b, s, len);
+                if (q < 0) break fast;
+                (builders.ids[f] as Int32Array)[row] = (dicts[f] as Dictionary).idOfBytes(s, q);
+                builders.valid(f, row);
+                p = q + 1;
+              } else if (k === K_BOOLEAN) {
+                if (v === LOWER_T && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101) {
+                  (builders.vals[f] as unknown[])[row] = true;
+                  p += 4;
+                } else if (v === LOWER_F && b[p + 1] === 97 && b[p + 2] === 108 && b[p + 3] === 115 && b[p + 4] === 101) {
+                  (builders.vals[f] as unknown[])[row] = false;
+                  p += 5;
+                } else {
+                  break fast;
+                }
+                builders.valid(f, row);
+              } else if (k === K_DOUBLE) {
+                const s = p;
+                p = skipNumber(b, p, len);
+                if (p < 0) break fast;
+                (builders.nums[f] as Float64Array)[row] = Number(latin1(s, p));
+                builders.valid(f, row);
+              } else if (v === QUOTE) {
+                // A timestamp as an ISO-8601 string with a zone (the text path's rule).
+                if (k !== K_TIMESTAMP) break fast;
+                const s = p + 1;
+                const q = plainStringEnd(b, s, len);
+                if (q < 0) break fast;
+                const ms = parseIsoMillis(latin1(s, q), 0, q - s);
+                if (Number.isNaN(ms)) break fast;
+                (builders.nums[f] as Float64Array)[row] = ms;
+                builders.valid(f, row);
+                p = q + 1;
+              } else {
+                // An integer of at most 15 digits, no fraction or exponent (anything else: the fallback).
+                let neg = false;
+                if (v === MINUS) {
+                  neg = true;
+                  p++;
+                }
+                const s = p;
+                let n = 0;
+                let d = 0;
+                while (p < len && (d = (b[p] as number) - D0) >= 0 && d <= 9) {
+                  n = n * 10 + d;
+                  p++;
+                }
+                const count = p - s;
+                if (count === 0 || count > 15 || (count > 1 && b[s] === D0)) break fast;
+                const e = b[p];
+                if (e === DOT || e === LOWER_E || e === UPPER_E) break fast;
+                if (neg) n = -n;
+                if (k === K_INT) {
+                  if (n < INT_MIN || n > INT_MAX) break fast;
+                } else if (k === K_TIMESTAMP || k === K_TIMESTAMP_SECONDS) {
+                  n *= 1000;
+                  if (n < -MAX_DATE_MS || n > MAX_DATE_MS) break fast;
+                }
+                (builders.nums[f] as Float64Array)[row] = n;
+                builders.valid(f, row);
+              }
+            }
+          }
+          const sep = b[p];
+          if (sep === COMMA) {
+            p++;
+            continue;
+          }
+          if (sep !== RBRACE) break fast;
+          p++;
+          break;
+        }
+      }
+      // After the object: the line's end.
+      if (p < len) {
+        const t = b[p];
+        if (t === LF) p++;
+        else if (t === CR) p += b[p + 1] === LF ? 2 : 1;
+        else break fast;
+      }
+      ok = true;
+    }
+    if (ok) {
+      for (let f = 0; f < nf; f++) if (seen[f] !== stamp) builders.setNull(f, row);
+      if (extra !== undefined) extra[row] = null;
+      row++;
+      continue;
+    }
+    // The fallback: the whole line, decoded as the text path decodes it.
+    let end = lineStart;
+    while (end < len && b[end] !== LF && b[end] !== CR) end++;
+    p = end < len ? (b[end] === CR && b[end + 1] === LF ? end + 2 : end + 1) : len;
+    const got = fallback(decodeUtf8(b.subarray(lineStart, end)), lineNo, lineStart === 0);
+    if (got === undefined) continue;
+    for (let f = 0; f < nf; f++) builders.set(f, row, got.values[f]);
+    if (extra !== undefined) extra[row] = got.extra ?? null;
+    row++;
+  }
+  // A block ending in a terminator has one more (empty) line in the text path: no row either way.
+  const columns: Column[] = [];
+  const outNames: string[] = [];
+  for (let f = 0; f < nf; f++) {
+    columns.push(builders.column(f, row));
+    outNames.push((fields[f] as JsonlField).name);
+  }
+  if (extra !== undefined && options.extraColumn !== undefined) {
+    extra.length = row;
+    columns.push({ kind: 'values', values: extra });
+    outNames.push(options.extraColumn);
+  }
+  return { length: row, names: outNames, columns };
+}
