@@ -1,7 +1,7 @@
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { Observable, defer, from, map } from 'rxjs';
+import { Observable, defer, from, map, type Subscriber } from 'rxjs';
 
 /** One directory entry as the file source sees it. */
 export interface FileStat {
@@ -46,53 +46,65 @@ export interface StreamFileSystem {
 /** The size of the chunks `nodeFileSystem.readBytes` reads: a file up to this size is read in one. */
 export const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
-/** The real file system, through `node:fs` promises. */
+/** The real file system, through `node:fs`: synchronous calls for listings, stats and files up to READ_CHUNK_BYTES, promises for larger files. */
 export const nodeFileSystem: StreamFileSystem = {
   list(dir: string, accept?: (name: string) => boolean): Observable<readonly FileStat[]> {
-    return defer(() =>
-      from(
-        (async () => {
-          const all = await fsp.readdir(dir, { withFileTypes: true });
-          const entries = accept === undefined ? all : all.filter((e) => accept(e.name));
-          const stats = await Promise.all(
-            entries.map(async (e): Promise<FileStat | undefined> => {
-              const path = join(dir, e.name);
-              try {
-                const s = await fsp.stat(path);
-                return { path, name: e.name, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
-              } catch (err) {
-                // A file deleted between readdir and stat is simply not there any more.
-                if (isErrno(err) && err.code === 'ENOENT') return undefined;
-                throw err;
-              }
-            }),
-          );
-          return stats.filter((s): s is FileStat => s !== undefined);
-        })(),
-      ),
-    );
+    // Synchronous system calls (emitted at the next turn of the event loop): a directory of many
+    // small files costs one call per file, not a round trip through libuv's thread pool per file
+    // (bench/README.md, many small files).
+    return new Observable<readonly FileStat[]>((subscriber) => {
+      let stats: FileStat[];
+      try {
+        const all = readdirSync(dir, { withFileTypes: true });
+        const entries = accept === undefined ? all : all.filter((e) => accept(e.name));
+        stats = [];
+        for (const e of entries) {
+          const path = join(dir, e.name);
+          try {
+            const s = statSync(path);
+            stats.push({ path, name: e.name, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() });
+          } catch (err) {
+            // A file deleted between readdir and stat is simply not there any more.
+            if (!(isErrno(err) && err.code === 'ENOENT')) throw err;
+          }
+        }
+      } catch (err) {
+        subscriber.error(err);
+        return;
+      }
+      return emitSoon(subscriber, stats);
+    });
   },
   readText(path: string): Observable<string> {
     return defer(() => from(fsp.readFile(path))).pipe(map((buf) => decodeUtf8(buf)));
   },
   readBytes(path: string): Observable<Uint8Array> {
     return new Observable<Uint8Array>((subscriber) => {
+      // A file up to READ_CHUNK_BYTES is read at once with synchronous calls (open, fstat, read,
+      // close: no round trip through the thread pool per call), emitted at the next turn of the
+      // event loop; a larger one in chunks, each a new buffer the reader may keep, asynchronously.
+      let fd: number | undefined;
+      try {
+        fd = openSync(path, 'r');
+        const small = fstatSync(fd).size <= READ_CHUNK_BYTES;
+        const whole = small ? readFileSync(fd) : undefined;
+        closeSync(fd);
+        fd = undefined;
+        if (whole !== undefined) return emitSoon(subscriber, whole);
+      } catch (err) {
+        if (fd !== undefined) closeQuietly(fd);
+        subscriber.error(err);
+        return;
+      }
       let closed = false;
       void (async () => {
         const handle = await fsp.open(path, 'r');
         try {
-          // A small file in one read (as readFile); a larger one in chunks, each a new buffer the reader may keep.
-          const size = (await handle.stat()).size;
-          if (size <= READ_CHUNK_BYTES) {
-            const whole = await handle.readFile();
-            if (!closed) subscriber.next(whole);
-          } else {
-            for (;;) {
-              const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-              const { bytesRead } = await handle.read(buf, 0, READ_CHUNK_BYTES, null);
-              if (bytesRead === 0 || closed) break;
-              subscriber.next(bytesRead === READ_CHUNK_BYTES ? buf : buf.subarray(0, bytesRead));
-            }
+          for (;;) {
+            const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+            const { bytesRead } = await handle.read(buf, 0, READ_CHUNK_BYTES, null);
+            if (bytesRead === 0 || closed) break;
+            subscriber.next(bytesRead === READ_CHUNK_BYTES ? buf : buf.subarray(0, bytesRead));
           }
         } finally {
           await handle.close();
@@ -107,19 +119,41 @@ export const nodeFileSystem: StreamFileSystem = {
     });
   },
   stat(path: string): Observable<FileStat | undefined> {
-    return defer(() =>
-      from(
-        fsp.stat(path).then(
-          (s): FileStat | undefined => ({ path, name: basename(path), size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() }),
-          (err: unknown) => {
-            if (isErrno(err) && err.code === 'ENOENT') return undefined;
-            throw err;
-          },
-        ),
-      ),
-    );
+    return new Observable<FileStat | undefined>((subscriber) => {
+      let entry: FileStat | undefined;
+      try {
+        const s = statSync(path, { throwIfNoEntry: false });
+        entry = s === undefined ? undefined : { path, name: basename(path), size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
+      } catch (err) {
+        subscriber.error(err);
+        return;
+      }
+      subscriber.next(entry);
+      subscriber.complete();
+    });
   },
 };
+
+/**
+ * Emits `value` and completes at the next turn of the event loop (`setImmediate`), so that a query
+ * reading files with synchronous calls still yields between reads: timers, I/O and other work
+ * of the process (a monitor page, a terminal view, a signal) run between its triggers.
+ */
+function emitSoon<T>(subscriber: Subscriber<T>, value: T): () => void {
+  const immediate = setImmediate(() => {
+    subscriber.next(value);
+    subscriber.complete();
+  });
+  return () => clearImmediate(immediate);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the error that made us close is the one reported
+  }
+}
 
 /**
  * Text as UTF-8 bytes, the inverse of {@link decodeUtf8}: a lone surrogate U+DC80 + b (a byte that
