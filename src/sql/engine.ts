@@ -597,25 +597,8 @@ function decimalOutput(o: Expr, name: string): SqlUnsupportedError {
 
 function describeAggregate(e: Ast): string {
   if (e.kind === 'call' && e.over === null) return `${e.name.toLowerCase()}(...)`;
-  for (const c of [...childExprsOf(e)]) if (containsAggregate(c)) return describeAggregate(c);
+  for (const c of childExprsAll(e)) if (containsAggregate(c)) return describeAggregate(c);
   return 'aggregate';
-}
-
-function childExprsOf(e: Ast): Ast[] {
-  switch (e.kind) {
-    case 'binary':
-      return [e.left, e.right];
-    case 'not':
-    case 'unary':
-    case 'cast':
-    case 'isNull':
-    case 'isBool':
-      return [e.operand];
-    case 'call':
-      return [...e.args];
-    default:
-      return [];
-  }
 }
 
 function positionError(clause: string, position: number, size: number): SqlAnalysisError {
@@ -796,6 +779,7 @@ function tablesOf(q: Query): string[] {
   return [...names].filter((n) => !cteNames.has(n.toLowerCase()));
 }
 
+/** The expressions directly under `e` (its operands, arguments and window specification). */
 function childExprsAll(e: Ast): Ast[] {
   switch (e.kind) {
     case 'binary':
