@@ -106,13 +106,32 @@ function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, 
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
+  // The window of the previous row is reused while rows stay in it (a file's times are mostly
+  // in order); only for whole milliseconds (times, size and offset), where the rule's arithmetic
+  // is exact, so the start is the one the rule computes.
+  const whole = Number.isInteger(sizeMs) && Number.isInteger(startMs);
+  let from = Infinity;
+  let to = -Infinity;
+  let start = 0;
   for (let i = 0; i < m; i++) {
     const t = keptTimes[i] as number;
     if (t < min) min = t;
     if (t > max) max = t;
     sum += t;
+    if (t >= from && t < to && Math.floor(t) === t) {
+      starts[i] = start;
+      continue;
+    }
     const offset = (t - startMs) % sizeMs;
-    starts[i] = t - (offset < 0 ? offset + sizeMs : offset);
+    start = t - (offset < 0 ? offset + sizeMs : offset);
+    starts[i] = start;
+    if (whole && Math.floor(t) === t) {
+      from = start;
+      to = start + sizeMs;
+    } else {
+      from = Infinity;
+      to = -Infinity;
+    }
   }
   if (m > 0) ctx.reportEventTime({ min, max, avg: sum / m, count: m });
   ctx.reportDropped('nullEventTime', nulls);

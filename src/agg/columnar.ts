@@ -40,53 +40,154 @@ export interface PartialState {
   readonly objectKeys: WeakMap<object, string>;
 }
 
+/**
+ * Scratch arrays reused from one part to the next (a part's codes and group numbers are dropped
+ * once it is added), so aggregating does not allocate per part: slots 0-3 for `numberDense`,
+ * 4 and up for the key columns' codes.
+ */
+const scratch: Int32Array[] = [];
+function scratchInt32(slot: number, n: number): Int32Array {
+  let a = scratch[slot];
+  if (a === undefined || a.length < n) scratch[slot] = a = new Int32Array(Math.max(n, 1024));
+  return a;
+}
+
 /** Largest product of two columns' cardinalities numbered with a dense table (else a Map). */
 const DENSE_LIMIT = 1 << 20;
 
 /** Group codes of one grouping column (0 .. card-1) per row, or undefined for a column kind not handled here. */
-function codesOf(column: Column, n: number): { codes: Int32Array; card: number } | undefined {
+function codesOf(column: Column, n: number, slot: number): { codes: Int32Array; card: number } | undefined {
   switch (column.kind) {
     case 'dict': {
       const nullCode = column.dict.length;
       const validity = column.validity;
       if (validity === undefined) return { codes: column.ids, card: nullCode };
-      const codes = new Int32Array(n);
+      const codes = scratchInt32(slot, n);
       for (let i = 0; i < n; i++) codes[i] = ((validity[i >> 3] as number) & (1 << (i & 7))) !== 0 ? (column.ids[i] as number) : nullCode;
       return { codes, card: nullCode + 1 };
     }
-    case 'number':
     case 'window': {
-      // Map keys compare as SameValueZero, as groupKey does for numbers ('n' + String(v): -0 is 0, NaN is NaN).
-      const values = column.kind === 'number' ? column.values : column.starts;
-      const validity = column.kind === 'number' ? column.validity : undefined;
-      const seen = new Map<number, number>();
-      const codes = new Int32Array(n);
-      let card = 0;
-      let nullCode = -1;
-      let last = NaN;
-      let lastCode = -1;
+      // Starts are on one grid: a window's code is its distance from the earliest start, in
+      // windows (exact for whole milliseconds); else, or over too wide a span, numbered as numbers.
+      const starts = column.starts;
+      const size = column.sizeMs;
+      let min = Infinity;
+      let max = -Infinity;
       for (let i = 0; i < n; i++) {
-        if (validity !== undefined && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0) {
-          if (nullCode < 0) nullCode = card++;
-          codes[i] = nullCode;
-          continue;
-        }
-        const v = values[i] as number;
-        if (v === last) {
-          codes[i] = lastCode;
-          continue;
-        }
-        let c = seen.get(v);
-        if (c === undefined) seen.set(v, (c = card++));
-        codes[i] = c;
-        last = v;
-        lastCode = c;
+        const v = starts[i] as number;
+        if (v < min) min = v;
+        if (v > max) max = v;
       }
-      return { codes, card };
+      const card = (max - min) / size + 1;
+      if (Number.isInteger(size) && Number.isInteger(min) && Number.isInteger(card) && card <= DENSE_LIMIT) {
+        const codes = scratchInt32(slot, n);
+        for (let i = 0; i < n; i++) codes[i] = ((starts[i] as number) - min) / size;
+        let exact = true;
+        for (let i = 0; i < n && exact; i++) exact = (codes[i] as number) * size + min === starts[i];
+        if (exact) return { codes, card };
+      }
+      return numberCodes(starts, undefined, n);
     }
+    case 'number':
+      return numberCodes(column.values, column.validity, n);
     case 'values':
       return undefined;
   }
+}
+
+/** Codes of a number column (or window starts) in order of first appearance; null its own code. */
+function numberCodes(values: Float64Array, validity: Uint8Array | undefined, n: number): { codes: Int32Array; card: number } {
+  // Map keys compare as SameValueZero, as groupKey does for numbers ('n' + String(v): -0 is 0, NaN is NaN).
+  const seen = new Map<number, number>();
+  const codes = new Int32Array(n);
+  let card = 0;
+  let nullCode = -1;
+  let last = NaN;
+  let lastCode = -1;
+  for (let i = 0; i < n; i++) {
+    if (validity !== undefined && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0) {
+      if (nullCode < 0) nullCode = card++;
+      codes[i] = nullCode;
+      continue;
+    }
+    const v = values[i] as number;
+    if (v === last) {
+      codes[i] = lastCode;
+      continue;
+    }
+    let c = seen.get(v);
+    if (c === undefined) seen.set(v, (c = card++));
+    codes[i] = c;
+    last = v;
+    lastCode = c;
+  }
+  return { codes, card };
+}
+
+/** Rows numbered by group (first appearance first), each group's first row and its number of rows. */
+interface Numbered {
+  readonly groups: Int32Array;
+  readonly numGroups: number;
+  readonly first: Int32Array;
+  readonly counts: Int32Array;
+}
+
+/** One pass: each row's codes read as one number in mixed radix, looked up in a table of `product` slots. */
+function numberDense(codes: readonly { codes: Int32Array; card: number }[], product: number, n: number): Numbered {
+  const table = product <= 4096 ? scratchInt32(3, product).fill(-1, 0, product) : new Int32Array(product).fill(-1);
+  const groups = scratchInt32(0, n);
+  const first = scratchInt32(1, n);
+  const counts = scratchInt32(2, n);
+  let numGroups = 0;
+  const k = codes.length;
+  const a = codes[0]?.codes;
+  const b = codes[1]?.codes;
+  const cardB = codes[1]?.card ?? 1;
+  for (let i = 0; i < n; i++) {
+    let slot: number;
+    if (k === 2) slot = (a as Int32Array)[i]! * cardB + (b as Int32Array)[i]!;
+    else if (k === 1) slot = (a as Int32Array)[i]!;
+    else {
+      slot = 0;
+      for (let c = 0; c < k; c++) slot = slot * codes[c]!.card + codes[c]!.codes[i]!;
+    }
+    let g = table[slot]!;
+    if (g < 0) {
+      table[slot] = g = numGroups++;
+      first[g] = i;
+      counts[g] = 0;
+    }
+    groups[i] = g;
+    counts[g]!++;
+  }
+  return { groups, numGroups, first, counts };
+}
+
+/** Column by column: the running group number and the next column's code, renumbered (for key spaces too wide for one table). */
+function numberFolded(codes: readonly { codes: Int32Array; card: number }[], n: number): Numbered {
+  let groups = new Int32Array(n);
+  let numGroups = 1;
+  for (const c of codes) {
+    const next = new Int32Array(n);
+    let count = 0;
+    const table = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const slot = groups[i]! * c.card + c.codes[i]!;
+      let g = table.get(slot);
+      if (g === undefined) table.set(slot, (g = count++));
+      next[i] = g;
+    }
+    groups = next;
+    numGroups = count;
+  }
+  const first = new Int32Array(numGroups).fill(-1);
+  const counts = new Int32Array(numGroups);
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!;
+    if (first[g]! < 0) first[g] = i;
+    counts[g]!++;
+  }
+  return { groups, numGroups, first, counts };
 }
 
 /**
@@ -114,43 +215,22 @@ export function aggregateColumns(part: ColumnChunk, agg: ColumnarAggregation, st
   }
   if (n === 0) return true;
 
-  // Group numbers in order of first appearance: each column's codes folded into the running
-  // group number, renumbered densely as rows come.
-  let groups = new Int32Array(n);
-  let numGroups = 1; // no grouping columns: one group
-  for (const column of keyColumns) {
-    const c = codesOf(column, n);
+  // Group numbers in order of first appearance, from the key columns' codes.
+  const codes: { codes: Int32Array; card: number }[] = [];
+  let product = 1;
+  for (const [k, column] of keyColumns.entries()) {
+    const c = codesOf(column, n, 4 + k);
     if (c === undefined) return false;
-    const next = new Int32Array(n);
-    let count = 0;
-    if (numGroups * c.card <= DENSE_LIMIT) {
-      const table = new Int32Array(numGroups * c.card).fill(-1);
-      for (let i = 0; i < n; i++) {
-        const slot = (groups[i] as number) * c.card + (c.codes[i] as number);
-        let g = table[slot] as number;
-        if (g < 0) table[slot] = g = count++;
-        next[i] = g;
-      }
-    } else {
-      const table = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        const slot = (groups[i] as number) * c.card + (c.codes[i] as number);
-        let g = table.get(slot);
-        if (g === undefined) table.set(slot, (g = count++));
-        next[i] = g;
-      }
-    }
-    groups = next;
-    numGroups = count;
+    codes.push(c);
+    product *= c.card;
   }
-
-  // Each group's first row, its key and its entry in the batch's partial aggregates (late groups: none).
-  const first = new Int32Array(numGroups).fill(-1);
-  for (let i = 0; i < n; i++) if ((first[groups[i] as number] as number) < 0) first[groups[i] as number] = i;
+  const numbered = product <= DENSE_LIMIT ? numberDense(codes, product, n) : numberFolded(codes, n);
+  const { groups, numGroups, first, counts } = numbered;
   const entries = new Array<PartialGroup | undefined>(numGroups);
   const lateValue = new Array<unknown>(numGroups);
   const combiners = agg.combiners;
   const k = keyColumns.length;
+  let anyLate = false;
   for (let g = 0; g < numGroups; g++) {
     const row = first[g] as number;
     const values = new Array<unknown>(k);
@@ -158,6 +238,7 @@ export function aggregateColumns(part: ColumnChunk, agg: ColumnarAggregation, st
     const key = groupKey(values, state.objectKeys);
     const late = agg.late;
     if (late !== undefined && behindWatermark(values[late.keyIndex], late.kind, late.watermarkMs)) {
+      anyLate = true;
       state.lateKeys.add(key);
       lateValue[g] = values[late.keyIndex];
       continue;
@@ -172,25 +253,24 @@ export function aggregateColumns(part: ColumnChunk, agg: ColumnarAggregation, st
     entries[g] = entry;
   }
 
-  // The rows, in order: each late row reported, each other added to its group.
-  const counts = new Float64Array(numGroups);
+  // The rows, in order: each late row reported, each other added to its group (counts only: the
+  // rows per group, counted while they were numbered, added at once).
   const onlyCounts = combiners.every((c) => c === countStar);
-  for (let i = 0; i < n; i++) {
-    const g = groups[i] as number;
-    const entry = entries[g];
-    if (entry === undefined) {
-      const et = lateValue[g];
-      state.late.push({ row: part.row(i), windows: agg.late?.kind === 'window' ? [et as Window] : [] });
-      continue;
-    }
-    if (onlyCounts) {
-      counts[g] = (counts[g] as number) + 1;
-      continue;
-    }
-    const accs = entry.accs;
-    for (let a = 0; a < combiners.length; a++) {
-      const input = inputColumns[a];
-      accs[a] = (combiners[a] as AnyCombiner).add(accs[a], input === undefined ? undefined : valueAt(input, i));
+  if (!onlyCounts || anyLate) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i] as number;
+      const entry = entries[g];
+      if (entry === undefined) {
+        const et = lateValue[g];
+        state.late.push({ row: part.row(i), windows: agg.late?.kind === 'window' ? [et as Window] : [] });
+        continue;
+      }
+      if (onlyCounts) continue;
+      const accs = entry.accs;
+      for (let a = 0; a < combiners.length; a++) {
+        const input = inputColumns[a];
+        accs[a] = (combiners[a] as AnyCombiner).add(accs[a], input === undefined ? undefined : valueAt(input, i));
+      }
     }
   }
   if (onlyCounts) {
