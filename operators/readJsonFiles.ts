@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import picomatch from 'picomatch';
 import { EMPTY, Observable, asyncScheduler, catchError, concat, concatMap, defer, from, ignoreElements, map, of, reduce, tap, throwError, toArray, type SchedulerLike } from 'rxjs';
 import { durationMs, type DurationLike } from '../src/duration.js';
@@ -11,6 +12,9 @@ import { CorruptGzipError, decodeUtf8, encodeUtf8, gunzipChunks, isNotFound, nod
 import { LineBlockSplitter, LineStarts, type LineBlock, type LongLine } from '../src/fs/line-blocks.js';
 import { checkCorruptRecordColumn, parseJsonLines, timestampParsing, type ParseMode, type ParseOptions } from '../src/json-lines.js';
 import { isColumnarSchema, parseJsonLinesToColumns } from '../src/jsonl/columns.js';
+import { parseFile, type ParseFileJob, type ParsedBlock, type ParsedFile } from '../src/jsonl/parse-file.js';
+import type { ParsePool, ParseTask } from '../src/jsonl/parse-pool.js';
+import { ColumnChunk } from '../src/engine/columns.js';
 import { toWellFormed } from '../src/jsonl/fast-scan.js';
 import { compareNatural } from '../src/natural-order.js';
 import type { FileChange, FileProgress } from '../src/progress.js';
@@ -69,6 +73,17 @@ export interface ReadJsonFilesOptions<S extends SchemaLike> {
   readonly pathGlobFilter?: string;
   /** Called with each piece of bad input as it is found (see `BadRecord`); the query handle's `badRecords` has the same. */
   readonly onBadRecord?: (record: BadRecord) => void;
+  /**
+   * Threads that read and parse files, the query's own thread included (decision 0022): with
+   * `n`, `n - 1` worker threads read and parse files ahead of the trigger that needs them, and
+   * the query's thread parses a file waiting for a worker rather than wait. `1`: no worker thread. Default: the machine's cores,
+   * used only on the real file system, for a schema of scalar columns, once the files to read
+   * reach 4 MiB (so a small input never starts a thread). A number given here is used whatever
+   * the input's size.
+   */
+  readonly parseThreads?: number;
+  /** With worker threads: how far ahead of the current trigger they read and parse files. Default: 8 files per worker thread and 64 MiB. */
+  readonly readAhead?: { readonly files?: number; readonly bytes?: number };
   /** Where files are read from. Default: the real file system. */
   readonly fileSystem?: StreamFileSystem;
   /** The query's clock: polling and triggers. Default `asyncScheduler`; pass a `TestScheduler` in marble tests. */
@@ -81,6 +96,10 @@ const MODES: readonly ParseMode[] = ['PERMISSIVE', 'DROPMALFORMED', 'FAILFAST'];
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 /** Bytes of a long line kept for its report: enough for the report's characters. */
 const HEAD_BYTES = 4 * BAD_RECORD_RAW_LIMIT;
+/** With the default `parseThreads`, threads start once the files a batch reads (and those after them) reach this. */
+const THREADS_MIN_BYTES = 4 * 1024 * 1024;
+/** A larger file is read here, in chunks, not by a parse thread (which reads a file whole). */
+const THREAD_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** Spark's file source skips hidden and in-progress files. */
 export function isVisibleDataFile(name: string): boolean {
@@ -296,6 +315,15 @@ export function readJsonFiles<const S extends SchemaLike>(dir: string, options: 
   const onBadRecord = options.onBadRecord;
   if (onBadRecord !== undefined && typeof onBadRecord !== 'function') throw new InvalidArgumentError(OP, 'onBadRecord', onBadRecord, 'a function');
   const matches = glob === undefined ? () => true : picomatch(glob, { dot: true, nonegate: true, noextglob: true });
+  const threads = options.parseThreads;
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new InvalidArgumentError(OP, 'parseThreads', threads, 'a whole number of threads, 1 or more (1: no worker thread)');
+  const readAhead = options.readAhead ?? {};
+  if (readAhead === null || typeof readAhead !== 'object') throw new InvalidArgumentError(OP, 'readAhead', readAhead, 'an object { files, bytes }');
+  const cores = threads ?? availableParallelism();
+  const readAheadFiles = readAhead.files ?? 8 * Math.max(1, cores - 1);
+  if (!Number.isSafeInteger(readAheadFiles) || readAheadFiles < 0) throw new InvalidArgumentError(OP, 'readAhead.files', readAhead.files, 'a whole number of files, 0 or more');
+  const readAheadBytes = readAhead.bytes ?? 64 * 1024 * 1024;
+  if (!Number.isSafeInteger(readAheadBytes) || readAheadBytes < 0) throw new InvalidArgumentError(OP, 'readAhead.bytes', readAhead.bytes, 'a whole number of bytes, 0 or more');
   const config: FileSourceConfig = {
     dir,
     schema,
@@ -313,6 +341,10 @@ export function readJsonFiles<const S extends SchemaLike>(dir: string, options: 
     maxLineBytes,
     stableMs,
     accepts: (name) => isVisibleDataFile(name) && matches(name),
+    parseThreads: cores,
+    parseThreadsGiven: threads !== undefined,
+    readAheadFiles,
+    readAheadBytes,
     ...(onBadRecord === undefined ? {} : { onBadRecord }),
     scheduler: options.scheduler ?? asyncScheduler,
   };
@@ -350,6 +382,11 @@ interface FileSourceConfig {
   readonly stableMs: number;
   /** Names the source reads (visible, matching `pathGlobFilter`), judged before any stat. */
   readonly accepts: (name: string) => boolean;
+  readonly parseThreads: number;
+  /** Was `parseThreads` given (then used whatever the input's size)? */
+  readonly parseThreadsGiven: boolean;
+  readonly readAheadFiles: number;
+  readonly readAheadBytes: number;
   readonly onBadRecord?: (record: BadRecord) => void;
   readonly scheduler: SchedulerLike;
 }
@@ -358,7 +395,8 @@ interface FileSourceConfig {
 interface FileRead {
   readonly stat: FileStat;
   readonly status: FileProgress['status'];
-  readonly blocks: readonly LineBlock[];
+  /** Blocks of lines, or blocks a parse thread parsed already. */
+  readonly blocks: readonly (LineBlock | ParsedBlock)[];
   readonly longLines: readonly LongLine[];
   /** Bytes read (decompressed). */
   readonly bytesRead: number;
@@ -400,6 +438,12 @@ class JsonFileSource<R> implements Source<R> {
   private changes: FileChange[] = [];
   /** The directory is a file sink's output: the data files its log committed, and the log entries read. */
   private sinkLog: { readonly files: Set<string>; after: number } | undefined;
+  /** Whether files are read and parsed whole (decided at the first batch). */
+  private whole: boolean | undefined;
+  /** The parse threads of this run: not decided yet (undefined), none (null), or the pool. */
+  private pool: ParsePool | null | undefined;
+  /** Files given to the parse threads ahead of their batch, by path. */
+  private readonly ahead = new Map<string, { readonly size: number; readonly task: ParseTask }>();
 
   constructor(
     private readonly c: FileSourceConfig,
@@ -537,14 +581,153 @@ class JsonFileSource<R> implements Source<R> {
       const files = this.log.slice(filesOf(start), filesOf(end));
       const changes = this.changes;
       this.changes = [];
-      // The files are read now (I/O), into blocks of lines; each block is parsed when the
-      // query's steps reach it, so the rows of one block become garbage before the next is parsed.
-      return from(files).pipe(
-        concatMap((stat) => this.readFile(stat, changes)),
-        toArray(),
-        map((reads) => this.batchOf(files, reads, changes)),
+      const read = (file: (stat: FileStat) => Observable<FileRead>): Observable<SourceBatch<R>> =>
+        from(files).pipe(
+          concatMap(file),
+          toArray(),
+          map((reads) => this.batchOf(files, reads, changes)),
+        );
+      // Another file system, or a schema read as rows: the files are read now (I/O), into blocks
+      // of lines; each block is parsed when the query's steps reach it, so the rows of one block
+      // become garbage before the next is parsed.
+      if (!this.readsWhole()) return read((stat) => this.readFile(stat, changes));
+      // The real file system and a columnar schema: each file is read and parsed into columns
+      // whole, now (columns are smaller than the bytes they come from); what it would report is
+      // reported as the steps read it, as above.
+      if (!this.wantsThreads(files, filesOf(end))) return read((stat) => this.readLocally(stat, changes));
+      // With parse threads: every file (that can be read whole) is given to the pool, those of
+      // the next batches too, within the read-ahead; the files come back in order, parsed by a
+      // worker or by this thread (which parses a queued file itself rather than wait). A file
+      // that could not be read whole that way is read here as any other.
+      return from(this.startPool()).pipe(
+        concatMap((pool) => {
+          if (pool === null) return read((stat) => this.readLocally(stat, changes));
+          const tasks = files.map((stat) => this.taskOf(pool, stat));
+          this.readAheadFrom(pool, filesOf(end));
+          return from(this.results(pool, tasks)).pipe(
+            concatMap((results) => {
+              let k = 0;
+              return read((stat) => {
+                const file = results[k++];
+                return file !== undefined && file.ok ? this.readParsed(stat, file, changes) : this.readFile(stat, changes);
+              });
+            }),
+          );
+        }),
       );
     });
+  }
+
+  /**
+   * The parsed files, in order. While a worker parses the one needed next, this thread parses
+   * a file queued last (of this batch or the read-ahead) instead of waiting, if a queued file
+   * stays for every worker.
+   */
+  private async results(pool: ParsePool, tasks: readonly (ParseTask | undefined)[]): Promise<(ParsedFile | undefined)[]> {
+    const out: (ParsedFile | undefined)[] = [];
+    for (const task of tasks) {
+      if (task === undefined) {
+        out.push(undefined);
+        continue;
+      }
+      while (task.state !== 'done' && !pool.takeBack(task)) {
+        const other = pool.spare();
+        if (other === undefined) break;
+        pool.takeBack(other);
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let the workers' results in
+      }
+      out.push(await task.result);
+    }
+    return out;
+  }
+
+  /** Are files read and parsed whole (on the real file system, for a schema of scalar columns)? */
+  private readsWhole(): boolean {
+    return (this.whole ??= this.c.fs === nodeFileSystem && isColumnarSchema(this.c.schema, this.c.corruptColumn));
+  }
+
+  /** A file read and parsed whole by this thread; one that cannot be read whole is read the ordinary way. */
+  private readLocally(stat: FileStat, changes: FileChange[]): Observable<FileRead> {
+    if (!this.threadable(stat)) return this.readFile(stat, changes);
+    return defer(() => {
+      const file = parseFile(this.jobOf(stat));
+      return file.ok ? this.readParsed(stat, file, changes) : this.readFile(stat, changes);
+    });
+  }
+
+  /** Parse threads for this batch (files read whole)? If threads were asked for, or the input is large enough. */
+  private wantsThreads(files: readonly FileStat[], end: number): boolean {
+    if (this.pool !== undefined) return this.pool !== null;
+    const c = this.c;
+    if (c.parseThreads < 2) {
+      this.pool = null;
+      return false;
+    }
+    if (c.parseThreadsGiven) return true;
+    let bytes = 0;
+    for (const f of files) bytes += f.size;
+    for (let i = end; i < this.log.size && bytes < THREADS_MIN_BYTES; i++) bytes += this.log.slice(i, i + 1)[0]?.size ?? 0;
+    return bytes >= THREADS_MIN_BYTES; // undecided below: a later batch may have more to read
+  }
+
+  /** The pool, once loaded; null (and no threads for the rest of the run) if it cannot load (the sources run unbuilt, in a test runner). */
+  private async startPool(): Promise<ParsePool | null> {
+    if (this.pool !== undefined) return this.pool;
+    try {
+      const { ParsePool } = await import('../src/jsonl/parse-pool.js');
+      this.pool ??= new ParsePool(this.c.parseThreads - 1);
+    } catch {
+      this.pool = null;
+    }
+    return this.pool;
+  }
+
+  /** The file's task (given out ahead of time, or now), or undefined for a file read here the ordinary way (compressed, or too large to read whole). */
+  private taskOf(pool: ParsePool, stat: FileStat): ParseTask | undefined {
+    const ahead = this.ahead.get(stat.path);
+    if (ahead !== undefined) {
+      this.ahead.delete(stat.path);
+      return ahead.task;
+    }
+    return this.threadable(stat) ? pool.submit(this.jobOf(stat)) : undefined;
+  }
+
+  /** Gives the files after log position `from` to the threads, within the read-ahead's bounds (files, bytes). */
+  private readAheadFrom(pool: ParsePool, from: number): void {
+    let bytes = 0;
+    for (const a of this.ahead.values()) bytes += a.size;
+    for (let i = from; i < this.log.size && this.ahead.size < this.c.readAheadFiles; i++) {
+      const stat = this.log.slice(i, i + 1)[0];
+      if (stat === undefined || this.ahead.has(stat.path) || !this.threadable(stat)) continue;
+      if (bytes + stat.size > this.c.readAheadBytes) break;
+      bytes += stat.size;
+      this.ahead.set(stat.path, { size: stat.size, task: pool.submit(this.jobOf(stat)) });
+    }
+  }
+
+  private threadable(stat: FileStat): boolean {
+    return !isGzip(stat.name) && stat.size <= THREAD_MAX_FILE_BYTES;
+  }
+
+  private jobOf(stat: FileStat): ParseFileJob {
+    const c = this.c;
+    return {
+      path: stat.path,
+      schema: c.schema,
+      mode: c.mode,
+      columnNameOfCorruptRecord: c.corruptColumn,
+      ...(c.timestampFormat === undefined ? {} : { timestampFormat: c.timestampFormat }),
+      ...(c.timeZone === undefined ? {} : { timeZone: c.timeZone }),
+      maxLineBytes: c.maxLineBytes,
+      headBytes: HEAD_BYTES,
+      maxFileBytes: THREAD_MAX_FILE_BYTES,
+    };
+  }
+
+  /** A file read and parsed whole (by a worker, or here): checked against its listing as any file read, its blocks parsed already. */
+  private readParsed(stat: FileStat, file: ParsedFile & { ok: true }, changes: FileChange[]): Observable<FileRead> {
+    this.checkRead(stat, file.bytesRead, file.mtimeMs, changes);
+    return of({ stat, status: 'read', blocks: file.blocks, longLines: file.longLines, bytesRead: file.bytesRead });
   }
 
   /** Reads one file into blocks of lines (decompressing a `.gz` file); a missing or corrupt file fails, or is skipped and reported when the options say so. */
@@ -575,23 +758,23 @@ class JsonFileSource<R> implements Source<R> {
   /** After a read: a file whose size or modification time differ from its listing changed before it was read; what was read is remembered for later listings. */
   private afterRead(stat: FileStat, rawBytes: number, changes: FileChange[]): Observable<void> {
     const stat$ = this.c.fs.stat === undefined ? of(undefined) : this.c.fs.stat(stat.path).pipe(catchError(() => of(undefined)));
-    return stat$.pipe(
-      map((now) => {
-        const mtimeMs = now?.mtimeMs ?? stat.mtimeMs;
-        this.readStats.set(stat.path, { size: rawBytes, mtimeMs });
-        if (rawBytes === stat.size && mtimeMs === stat.mtimeMs) return;
-        changes.push({ path: stat.path, before: { size: stat.size, mtimeMs: stat.mtimeMs }, after: { size: rawBytes, mtimeMs }, when: 'beforeRead' });
-        this.report({
-          kind: 'changedFile',
-          path: stat.path,
-          line: null,
-          byteOffset: null,
-          raw: '',
-          truncated: false,
-          reason: `changed between its listing (${stat.size} bytes, modified ${stat.mtimeMs}) and its read (${rawBytes} bytes, modified ${mtimeMs}): the content read is the newer one`,
-        });
-      }),
-    );
+    return stat$.pipe(map((now) => this.checkRead(stat, rawBytes, now?.mtimeMs ?? stat.mtimeMs, changes)));
+  }
+
+  /** What was read is remembered for later listings; a file whose size or modification time differ from its listing changed before it was read. */
+  private checkRead(stat: FileStat, rawBytes: number, mtimeMs: number, changes: FileChange[]): void {
+    this.readStats.set(stat.path, { size: rawBytes, mtimeMs });
+    if (rawBytes === stat.size && mtimeMs === stat.mtimeMs) return;
+    changes.push({ path: stat.path, before: { size: stat.size, mtimeMs: stat.mtimeMs }, after: { size: rawBytes, mtimeMs }, when: 'beforeRead' });
+    this.report({
+      kind: 'changedFile',
+      path: stat.path,
+      line: null,
+      byteOffset: null,
+      raw: '',
+      truncated: false,
+      reason: `changed between its listing (${stat.size} bytes, modified ${stat.mtimeMs}) and its read (${rawBytes} bytes, modified ${mtimeMs}): the content read is the newer one`,
+    });
   }
 
   private readFailure(stat: FileStat, splitter: LineBlockSplitter, err: unknown): Observable<FileRead> {
@@ -650,6 +833,21 @@ class JsonFileSource<R> implements Source<R> {
         };
         for (const block of read.blocks) {
           rejectLongLines(block.firstLine);
+          if ('columns' in block) {
+            // Parsed on a thread: its reports now, in order, as if it were parsed here.
+            for (const m of block.malformed) {
+              account.malformedLines++;
+              report({ kind: 'malformed', path, line: m.line, byteOffset: m.byteOffset, ...rawOf(m.raw), reason: m.reason });
+            }
+            if (block.failfast !== undefined) throw new MalformedRecordError(path, block.failfast.line, block.failfast.reason, block.failfast.record);
+            malformed += block.numMalformedRows;
+            const rejected = c.mode === 'DROPMALFORMED' ? block.numMalformedRows : 0;
+            account.linesRead += block.length + rejected;
+            account.linesRejected += rejected;
+            account.rowsKept += block.length;
+            if (block.length > 0) yield new ColumnChunk(block.length, block.names, block.columns);
+            continue;
+          }
           const starts = new LineStarts(block.bytes);
           const options: ParseOptions = {
             path,
@@ -743,7 +941,10 @@ class JsonFileSource<R> implements Source<R> {
   }
 
   stop(): void {
-    // Nothing held between calls: listings and reads under way are unsubscribed by the driver.
+    // Listings and reads under way are unsubscribed by the driver; the parse threads stop here.
+    this.ahead.clear();
+    if (this.pool !== null && this.pool !== undefined) this.pool.close();
+    this.pool = null;
   }
 }
 

@@ -20,7 +20,7 @@
  * the block. A byte order mark at the block's start goes to the fallback with its line (the
  * text path skips it there).
  */
-import { decodeUtf8 } from '../fs/file-system.js';
+import { decodeUtf8 } from '../fs/bytes.js';
 import type { Column } from '../engine/columns.js';
 import { parseIsoMillis, type JsonlField } from './fast-scan.js';
 
@@ -449,25 +449,35 @@ export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly Jsonl
         for (;;) {
           if (b[p] !== QUOTE) break fast;
           const ks = ++p;
-          const ke = plainStringEnd(b, ks, len);
-          if (ke < 0) break fast;
-          p = ke + 1;
-          if (b[p] !== COLON) break fast;
-          p++;
-          // Which field: the next one in schema order first, then the others.
+          // Which field: the next one in schema order, if the key is its name (the common case:
+          // keys in schema order, compared in place); else the key read whole and looked up.
           let f = -1;
-          const klen = ke - ks;
-          for (let t = 0; t < nf; t++) {
-            const g = expect + t < nf ? expect + t : expect + t - nf;
-            const name = names[g] as Uint8Array;
-            if (name.length !== klen) continue;
-            let k = 0;
-            while (k < klen && name[k] === b[ks + k]) k++;
-            if (k === klen) {
-              f = g;
-              break;
+          const next = expect < nf ? expect : 0;
+          const expected = names[next] as Uint8Array;
+          const elen = expected.length;
+          let k = 0;
+          while (k < elen && expected[k] === b[ks + k]) k++;
+          if (k === elen && b[ks + elen] === QUOTE) {
+            f = next;
+            p = ks + elen + 1;
+          } else {
+            const ke = plainStringEnd(b, ks, len);
+            if (ke < 0) break fast;
+            p = ke + 1;
+            const klen = ke - ks;
+            for (let g = 0; g < nf; g++) {
+              const name = names[g] as Uint8Array;
+              if (name.length !== klen) continue;
+              let j = 0;
+              while (j < klen && name[j] === b[ks + j]) j++;
+              if (j === klen) {
+                f = g;
+                break;
+              }
             }
           }
+          if (b[p] !== COLON) break fast;
+          p++;
           if (f < 0) {
             p = skipValue(b, p, len, 0);
             if (p < 0) break fast;
