@@ -78,8 +78,8 @@ export interface ReadJsonFilesOptions<S extends SchemaLike> {
    * `n`, `n - 1` worker threads read and parse files ahead of the trigger that needs them, and
    * the query's thread parses a file waiting for a worker rather than wait. `1`: no worker thread. Default: the machine's cores,
    * used only on the real file system, for a schema of scalar columns, once the files to read
-   * reach 4 MiB (so a small input never starts a thread). A number given here is used whatever
-   * the input's size.
+   * reach 4 MiB, 64 KiB a file on average (so a small input, or many tiny files, never start a
+   * thread). A number given here is used whatever the input.
    */
   readonly parseThreads?: number;
   /** With worker threads: how far ahead of the current trigger they read and parse files. Default: 8 files per worker thread and 64 MiB. */
@@ -98,6 +98,8 @@ export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 const HEAD_BYTES = 4 * BAD_RECORD_RAW_LIMIT;
 /** With the default `parseThreads`, threads start once the files a batch reads (and those after them) reach this. */
 const THREADS_MIN_BYTES = 4 * 1024 * 1024;
+/** ... and their average size reaches this: a smaller file costs less to parse than its message to a thread and back (20,000 files of 10 lines: 1.7 s with a thread, 1.1 s without). */
+const THREADS_MIN_FILE_BYTES = 64 * 1024;
 /** A larger file is read here, in chunks, not by a parse thread (which reads a file whole). */
 const THREAD_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -665,9 +667,13 @@ class JsonFileSource<R> implements Source<R> {
     }
     if (c.parseThreadsGiven) return true;
     let bytes = 0;
+    let count = files.length;
     for (const f of files) bytes += f.size;
-    for (let i = end; i < this.log.size && bytes < THREADS_MIN_BYTES; i++) bytes += this.log.slice(i, i + 1)[0]?.size ?? 0;
-    return bytes >= THREADS_MIN_BYTES; // undecided below: a later batch may have more to read
+    for (let i = end; i < this.log.size && bytes < THREADS_MIN_BYTES; i++, count++) bytes += this.log.slice(i, i + 1)[0]?.size ?? 0;
+    if (bytes < THREADS_MIN_BYTES) return false; // undecided: a later batch may have more to read
+    // Files too small to be worth a message to a thread each: no threads for this run.
+    if (bytes / Math.max(1, count) < THREADS_MIN_FILE_BYTES) this.pool = null;
+    return this.pool !== null;
   }
 
   /** The pool, once loaded; null (and no threads for the rest of the run) if it cannot load (the sources run unbuilt, in a test runner). */
