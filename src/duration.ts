@@ -1,4 +1,3 @@
-import { Duration } from 'luxon';
 import { InvalidArgumentError } from './errors.js';
 
 /** A Spark-style interval string (`'1 hour'`, `'10 minutes 30 seconds'`) or milliseconds. */
@@ -39,10 +38,23 @@ export function parseDurationMs(value: DurationLike): number | undefined {
     parts[unit] = (parts[unit] ?? 0) + Number(m[1]);
     rest = rest.slice(m[0].length);
   }
-  const micros = parts['microseconds'] ?? 0;
-  delete parts['microseconds'];
-  return Duration.fromObject(parts).toMillis() + micros / 1000;
+  // Summed as luxon's Duration.toMillis sums them (milliseconds first, then each unit times its
+  // length, smallest first; a week is 7 days, a day 24 hours), without loading a locale for it.
+  let ms = parts['milliseconds'] ?? 0;
+  for (const [unit, length] of UNIT_MS) {
+    const n = parts[unit];
+    if (n) ms += n * length;
+  }
+  return ms + (parts['microseconds'] ?? 0) / 1000;
 }
+
+const UNIT_MS: readonly (readonly [string, number])[] = [
+  ['seconds', 1000],
+  ['minutes', 60 * 1000],
+  ['hours', 60 * 60 * 1000],
+  ['days', 24 * 60 * 60 * 1000],
+  ['weeks', 7 * 24 * 60 * 60 * 1000],
+];
 
 /**
  * `parseDurationMs` for an operator's option: throws `InvalidArgumentError` naming the
