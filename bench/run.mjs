@@ -12,7 +12,8 @@
 // and peak RSS (reported by the process), as medians with min-max, and the wall and CPU ratios
 // to DuckDB paired by round (the median over rounds of program / DuckDB in the same round). Every
 // program's table must be the same as every other's on the same data, or the run fails.
-// Writes bench/RESULTS.md (machine, versions, load, commands, figures) and bench/results/bench.json.
+// Writes bench/RESULTS.md (machine, versions, load, commands, figures; each dataset between its own
+// markers) and bench/results/bench.json.
 //
 //   npm run bench                                # everything: about 5-10 minutes on 2 cores
 //   node bench/run.mjs --sets bundled,small      # some datasets only (large, bundled, small)
@@ -224,16 +225,19 @@ const machine = [
 if (write) {
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(join(BENCH, 'results', 'bench.json'), JSON.stringify({ machine, results }, null, 2) + '\n');
-  // bench/RESULTS.md: the figures go between the markers; what is written around them (the
-  // analysis, the profiles) is kept.
+  // bench/RESULTS.md: each dataset's figures go between its own markers (a run of some datasets
+  // leaves the others' as they were); what is written around them (the analysis, the profiles)
+  // is kept.
   const path = join(BENCH, 'RESULTS.md');
-  const START = '<!-- figures written by npm run bench: start -->';
-  const END = '<!-- figures written by npm run bench: end -->';
-  const figures = [START, '', machine, '', ...results.map((r) => tableOf(r) + '\n'), END].join('\n');
-  const before = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmark results: the notebook query, whole processes\n\n${START}\n${END}\n`;
-  const a = before.indexOf(START);
-  const b = before.indexOf(END);
-  const md = a < 0 || b < a ? `${before.trimEnd()}\n\n${figures}\n` : before.slice(0, a) + figures + before.slice(b + END.length);
+  let md = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results: the notebook query, whole processes\n';
+  for (const r of results) {
+    const START = `<!-- figures written by npm run bench (${r.key}): start -->`;
+    const END = `<!-- figures written by npm run bench (${r.key}): end -->`;
+    const figures = [START, '', machine, '', tableOf(r), '', END].join('\n');
+    const a = md.indexOf(START);
+    const b = md.indexOf(END);
+    md = a < 0 || b < a ? `${md.trimEnd()}\n\n${figures}\n` : md.slice(0, a) + figures + md.slice(b + END.length);
+  }
   writeFileSync(path, md);
   process.stderr.write('wrote bench/RESULTS.md and bench/results/bench.json\n');
 }
