@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RowBatch } from '../src/batch.js';
 import { EventTimeStatsBuilder, rowsOf } from '../src/engine/batch.js';
-import { isColumnChunk, isValid, type NumberColumn, type WindowColumn } from '../src/engine/columns.js';
+import { isColumnChunk, isValid, windowStart, type NumberColumn, type WindowColumn } from '../src/engine/columns.js';
 import { eventTimeMs } from '../src/engine/event-time.js';
 import { inputPlan, pipeline, requireColumns, statelessStep, withStep } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
@@ -102,8 +102,7 @@ export function withWatermark<K extends string>(timeColumn: K, delay: DurationLi
 /** Event-time statistics of a columnar time column: a timestamp's non-null values, or a window's ends, in row order. */
 function addColumnStats(stats: EventTimeStatsBuilder, column: NumberColumn | WindowColumn, n: number): void {
   if (column.kind === 'window') {
-    const { starts, sizeMs } = column;
-    for (let i = 0; i < n; i++) stats.add((starts[i] as number) + sizeMs);
+    for (let i = 0; i < n; i++) stats.add(windowStart(column, i) + column.sizeMs);
     return;
   }
   const { values, validity } = column;

@@ -1,5 +1,5 @@
 import { Batch, EventTimeStatsBuilder, rowsOf } from './engine/batch.js';
-import { isColumnChunk, isValid, type ColumnChunk } from './engine/columns.js';
+import { isColumnChunk, isValid, type ColumnChunk, type WindowColumn } from './engine/columns.js';
 import { WindowCache } from './window.js';
 import { requireColumns, statelessStep } from './engine/compose.js';
 import type { ColumnsInfo, LogicalPlan, StepContext, StepSpec } from './engine/plan.js';
@@ -30,7 +30,7 @@ export function windowColumns(operator: string, plan: LogicalPlan, timeColumn: s
  * from the rows, not their copies. `makeAssign` is called once per batch (for per-batch caches).
  * `definition` says which windows (`tumbling 3600000 ms`), for the checkpoint's restart check.
  * `tumbling` (size and offset, ms) says the windows are tumbling ones: a columnar part then gets
- * a columnar window column (its starts computed into a typed array, no row copied).
+ * a columnar window column (each row's window numbered into a typed array, no row copied).
  */
 export function windowColumnStep(
   operator: string,
@@ -102,38 +102,63 @@ function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, 
     }
   }
   const m = kept.length;
-  const starts = new Float64Array(m);
+  // Each row's window as a number of windows after the first row's (whole milliseconds: times,
+  // size and offset, where the rule's arithmetic is exact), renumbered from the earliest: the
+  // aggregation's codes as they are. A row that is not whole milliseconds, or a span too wide
+  // for 32 bits, keeps the starts themselves.
+  const whole = Number.isInteger(sizeMs) && Number.isInteger(startMs);
+  let index: Int32Array | undefined = whole ? new Int32Array(m) : undefined;
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
-  // The window of the previous row is reused while rows stay in it (a file's times are mostly
-  // in order); only for whole milliseconds (times, size and offset), where the rule's arithmetic
-  // is exact, so the start is the one the rule computes.
-  const whole = Number.isInteger(sizeMs) && Number.isInteger(startMs);
+  let first = NaN;
+  let lowest = 0;
+  let highest = 0;
+  // The window of the previous row is reused while rows stay in it (a file's times are mostly in order).
   let from = Infinity;
   let to = -Infinity;
   let start = 0;
+  let k = 0;
   for (let i = 0; i < m; i++) {
     const t = keptTimes[i] as number;
     if (t < min) min = t;
     if (t > max) max = t;
     sum += t;
-    if (t >= from && t < to && Math.floor(t) === t) {
-      starts[i] = start;
+    if (index === undefined) continue;
+    if (Math.floor(t) !== t) {
+      index = undefined;
       continue;
     }
-    const offset = (t - startMs) % sizeMs;
-    start = t - (offset < 0 ? offset + sizeMs : offset);
-    starts[i] = start;
-    if (whole && Math.floor(t) === t) {
+    if (!(t >= from && t < to)) {
+      const offset = (t - startMs) % sizeMs;
+      start = t - (offset < 0 ? offset + sizeMs : offset);
+      if (Number.isNaN(first)) first = start;
+      k = (start - first) / sizeMs;
+      if (k < -0x3fffffff || k > 0x3fffffff) {
+        index = undefined;
+        continue;
+      }
+      if (k < lowest) lowest = k;
+      if (k > highest) highest = k;
       from = start;
       to = start + sizeMs;
-    } else {
-      from = Infinity;
-      to = -Infinity;
     }
+    index[i] = k;
+  }
+  let window: WindowColumn;
+  if (index !== undefined) {
+    if (lowest !== 0) for (let i = 0; i < m; i++) index[i] = (index[i] as number) - lowest;
+    window = { kind: 'window', starts: undefined, index, base: (Number.isNaN(first) ? 0 : first) + lowest * sizeMs, count: highest - lowest + 1, sizeMs, cache: windows };
+  } else {
+    const starts = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const t = keptTimes[i] as number;
+      const offset = (t - startMs) % sizeMs;
+      starts[i] = t - (offset < 0 ? offset + sizeMs : offset);
+    }
+    window = { kind: 'window', starts, index: undefined, base: 0, count: 0, sizeMs, cache: windows };
   }
   if (m > 0) ctx.reportEventTime({ min, max, avg: sum / m, count: m });
   ctx.reportDropped('nullEventTime', nulls);
-  return kept.with(column, { kind: 'window', starts, sizeMs, cache: windows });
+  return kept.with(column, window);
 }

@@ -67,9 +67,11 @@ function codesOf(column: Column, n: number, slot: number): { codes: Int32Array; 
       return { codes, card: nullCode + 1 };
     }
     case 'window': {
+      // Numbered by the window step already: its index is the code.
+      if (column.index !== undefined) return { codes: column.index, card: column.count };
       // Starts are on one grid: a window's code is its distance from the earliest start, in
       // windows (exact for whole milliseconds); else, or over too wide a span, numbered as numbers.
-      const starts = column.starts;
+      const starts = column.starts as Float64Array;
       const size = column.sizeMs;
       let min = Infinity;
       let max = -Infinity;

@@ -10,7 +10,8 @@ import type { WindowCache } from '../window.js';
  * Column kinds (decision 0021):
  * - `number`: timestamps (epoch ms), longs, ints and doubles in a `Float64Array`;
  * - `dict`: strings, dictionary-encoded: `Int32Array` ids into the chunk's own dictionary;
- * - `window`: a window column as its starts in a `Float64Array` and one size (tumbling windows);
+ * - `window`: a tumbling window column: each row's window as a number of windows after a base
+ *   start (`Int32Array`, whole milliseconds), or as its start (`Float64Array`), and one size;
  * - `values`: anything else (booleans, a corrupt-record column), one JS value per row.
  * Nulls are a validity bitmap (`validity`, bit `i` set when row `i` is not null; undefined when
  * no row is null), as Arrow's; the value under a null is meaningless.
@@ -32,7 +33,12 @@ export interface DictColumn {
 
 export interface WindowColumn {
   readonly kind: 'window';
-  readonly starts: Float64Array;
+  /** Each row's window start; or, when undefined, `base + index[i] * sizeMs`. */
+  readonly starts: Float64Array | undefined;
+  /** Each row's window as a number of windows after `base` (0 .. count - 1), when `starts` is undefined. */
+  readonly index: Int32Array | undefined;
+  readonly base: number;
+  readonly count: number;
   readonly sizeMs: number;
   /** The window objects of this column, one frozen object per start (shared, as the row path shares them within a batch). */
   readonly cache: WindowCache;
@@ -48,6 +54,12 @@ export function isValid(validity: Uint8Array | undefined, i: number): boolean {
   return validity === undefined || ((validity[i >> 3] as number) & (1 << (i & 7))) !== 0;
 }
 
+/** The start of row `i`'s window. */
+export function windowStart(column: WindowColumn, i: number): number {
+  const starts = column.starts;
+  return starts !== undefined ? (starts[i] as number) : column.base + (column.index as Int32Array)[i]! * column.sizeMs;
+}
+
 /** The value of row `i` of a column, as a row holds it. */
 export function valueAt(column: Column, i: number): unknown {
   switch (column.kind) {
@@ -56,7 +68,7 @@ export function valueAt(column: Column, i: number): unknown {
     case 'dict':
       return isValid(column.validity, i) ? column.dict[column.ids[i] as number] : null;
     case 'window':
-      return column.cache.get(column.starts[i] as number);
+      return column.cache.get(windowStart(column, i));
     case 'values':
       return column.values[i];
   }
@@ -165,9 +177,14 @@ function selectColumn(c: Column, rows: Int32Array, n: number): Column {
       return { kind: 'dict', ids, dict: c.dict, validity: selectValidity(c.validity, rows, n) };
     }
     case 'window': {
+      if (c.index !== undefined) {
+        const index = new Int32Array(n);
+        for (let k = 0; k < n; k++) index[k] = c.index[rows[k] as number] as number;
+        return { ...c, index };
+      }
       const starts = new Float64Array(n);
-      for (let k = 0; k < n; k++) starts[k] = c.starts[rows[k] as number] as number;
-      return { kind: 'window', starts, sizeMs: c.sizeMs, cache: c.cache };
+      for (let k = 0; k < n; k++) starts[k] = windowStart(c, rows[k] as number);
+      return { ...c, starts };
     }
     case 'values': {
       const values = new Array<unknown>(n);

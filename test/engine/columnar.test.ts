@@ -112,7 +112,7 @@ describe('the columnar path gives what the row path gives, through whole queries
         fc.constantFrom<Query>('window-agg', 'window-count', 'action-count', 'global-agg'),
         fc.constantFrom<OutputMode>('append', 'update', 'complete'),
         fc.constantFrom('0 seconds', '5 minutes', '20 minutes', undefined),
-        fc.constantFrom('1 minute', '10 minutes', '1 hour'),
+        fc.constantFrom('1 minute', '10 minutes', '1 hour', '2.5 milliseconds'),
         fc.constantFrom(1, 2, undefined),
         async (files, query, mode, delay, size, perTrigger) => {
           // Append mode needs a watermark, on a grouping key.
