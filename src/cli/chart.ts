@@ -13,6 +13,8 @@ export interface ChartOptions {
   readonly spanMs?: number;
   /** Label for the y axis unit, e.g. "1 hour". */
   readonly windowText: string;
+  /** What an empty chart says: default "(waiting for the first trigger)"; after a trigger, that no row came. */
+  readonly emptyText?: string;
   /** What a column holds, in the legend: one window ("1 hour window"), or `n` of them ("3 windows of 1 hour"). Default from `windowText`. */
   readonly windowNoun?: { readonly one: string; readonly many: (n: number) => string };
   /**
@@ -183,7 +185,7 @@ export function renderTimelineChart(table: ResultTable, options: ChartOptions): 
   const rows = table.rows;
   const lines: string[] = [];
   if (rows.length === 0) {
-    for (let i = 0; i < height + 1; i++) lines.push(i === Math.floor(height / 2) ? '  (waiting for the first trigger)' : '');
+    for (let i = 0; i < height + 1; i++) lines.push(i === Math.floor(height / 2) ? `  ${options.emptyText ?? '(waiting for the first trigger)'}` : '');
     lines.push('', '');
     return lines;
   }

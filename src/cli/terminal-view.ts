@@ -122,7 +122,13 @@ export class TerminalView {
     const chart =
       cli.sql.length > 0
         ? sqlPanel(t?.sql ?? [], chartLineCount(this.chartHeight))
-        : renderTimelineChart(this.result, { columns: this.columns, height: this.chartHeight, color: this.options.color, ...chartAxes(cli) });
+        : renderTimelineChart(this.result, {
+            columns: this.columns,
+            height: this.chartHeight,
+            color: this.options.color,
+            ...chartAxes(cli),
+            ...(t === undefined ? {} : { emptyText: `(no rows after ${t.progress.batchId + 1} ${t.progress.batchId === 0 ? 'trigger' : 'triggers'})` }),
+          });
     const watermark = cli.watermark === undefined ? [] : [this.fit(this.watermarkLine(cli.watermark.text, query.watermarkMs))];
     const lines = [this.fit(escapeControl(header)), this.fit(escapeControl(detail)), ...watermark, ...chart.map((l) => (visibleLength(l) > this.columns - 1 ? this.fit(l) : l))];
     this.frameLines = 2 + this.watermarkLines + chartLineCount(this.chartHeight);

@@ -116,6 +116,19 @@ describe('the timeline chart', () => {
   });
 });
 
+describe('an empty timeline chart', () => {
+  it('waits for the first trigger, then says that no row came, at the same height', () => {
+    const options = { columns: 80, height: 6, windowMs: HOUR, windowText: '1 hour', color: false };
+    const waiting = renderTimelineChart(table({}), options);
+    const none = renderTimelineChart(table({}), { ...options, emptyText: '(no rows after 2 triggers)' });
+    expect(waiting.join('\n')).toContain('(waiting for the first trigger)');
+    expect(none.join('\n')).toContain('(no rows after 2 triggers)');
+    expect(none.join('\n')).not.toContain('waiting');
+    expect(none).toHaveLength(waiting.length);
+    expect(none).toHaveLength(chartLineCount(6));
+  });
+});
+
 describe('chartHeightFor', () => {
   it('fills the terminal: the chart, the other lines and a spare row', () => {
     for (const rows of [24, 30, 50]) {
