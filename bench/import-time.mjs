@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Start-up cost of importing structured-rx, paired against importing rxjs alone: each trial
-// starts a fresh `node` that imports rxjs, then one that imports structured-rx (dist/src/index.js,
-// build first), alternately, and the report gives both medians and the median of the paired
-// differences (what structured-rx adds over rxjs). With `--before <dir>`, a third process per trial
-// imports <dir>/dist/src/index.js (an older build of the library) for a before/after comparison.
+// starts a fresh `node` that imports rxjs, then one that imports structured-rx as a user does
+// (`import 'structured-rx'`: the package's bundled entry, dist/bundle/index.js; build first), then
+// one that imports the unbundled compiled modules (dist/src/index.js), alternately, and the report
+// gives the medians and the median of the paired differences (what each adds over rxjs). With
+// `--before <dir>`, a further process per trial imports <dir>/dist/src/index.js (an older build of
+// the library) for a before/after comparison.
 // Then, in-process: the time to parse the first statement (which builds the SQL parser).
 //
 // Usage: node bench/import-time.mjs [--trials 31] [--before <dir>]
@@ -22,7 +24,8 @@ const before = arg('--before', null);
 
 const targets = [
   ['rxjs', "import 'rxjs';"],
-  ['structured-rx', `import ${JSON.stringify(pathToFileURL(path.join(root, 'dist/src/index.js')).href)};`],
+  ['structured-rx', "import 'structured-rx';"],
+  ['dist/src', `import ${JSON.stringify(pathToFileURL(path.join(root, 'dist/src/index.js')).href)};`],
   ...(before === null ? [] : [['before', `import ${JSON.stringify(pathToFileURL(path.join(path.resolve(before), 'dist/src/index.js')).href)};`]]),
 ];
 

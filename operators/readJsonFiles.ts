@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import picomatch from 'picomatch';
 import { EMPTY, Observable, asyncScheduler, catchError, concat, concatMap, defer, from, ignoreElements, map, of, reduce, tap, throwError, toArray, type SchedulerLike } from 'rxjs';
+import { picomatch } from '../src/lazy-dependencies.js';
 import { durationMs, type DurationLike } from '../src/duration.js';
 import { pipeline, sourcePlan } from '../src/engine/compose.js';
 import type { MicroBatch } from '../src/engine/driver.js';
@@ -316,7 +316,7 @@ export function readJsonFiles<const S extends SchemaLike>(dir: string, options: 
   if (glob !== undefined && (typeof glob !== 'string' || glob === '')) throw new InvalidArgumentError(OP, 'pathGlobFilter', glob, 'a glob pattern for file names, such as "*.json"');
   const onBadRecord = options.onBadRecord;
   if (onBadRecord !== undefined && typeof onBadRecord !== 'function') throw new InvalidArgumentError(OP, 'onBadRecord', onBadRecord, 'a function');
-  const matches = glob === undefined ? () => true : picomatch(glob, { dot: true, nonegate: true, noextglob: true });
+  const matches = glob === undefined ? () => true : picomatch()(glob, { dot: true, nonegate: true, noextglob: true });
   const threads = options.parseThreads;
   if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new InvalidArgumentError(OP, 'parseThreads', threads, 'a whole number of threads, 1 or more (1: no worker thread)');
   const readAhead = options.readAhead ?? {};

@@ -1,4 +1,5 @@
-import { DateTime, IANAZone, type Zone } from 'luxon';
+import type { Zone } from 'luxon';
+import { luxon } from './lazy-dependencies.js';
 import { AnalysisError, MalformedRecordError } from './errors.js';
 import { InexactNumber, jsonText, parseJsonLine, scanJsonLines, toWellFormed, type JsonlField } from './jsonl/fast-scan.js';
 import { compileTimestampFormat, localToEpoch, parseTimeZone } from './timestamp-format.js';
@@ -69,7 +70,7 @@ export function timestampParsing(timestampFormat: string | undefined, timeZone: 
   if (timestampFormat === undefined) {
     p = { read: (text) => parseTimestamp(text, zone), expected: `${DEFAULT_EXPECTED}; without a zone in ${timeZone ?? 'UTC'}`, isDefault: false };
   } else {
-    const read = compileTimestampFormat(timestampFormat, zone ?? DateTime.utc().zone);
+    const read = compileTimestampFormat(timestampFormat, zone ?? luxon().DateTime.utc().zone);
     p = { read, expected: `a text of timestampFormat ${JSON.stringify(timestampFormat)}${timeZone === undefined ? '' : ` in ${timeZone}`}, within the instants a JavaScript Date holds`, isDefault: false };
   }
   if (parsings.size < 64) parsings.set(key, p);
@@ -151,8 +152,8 @@ export function parseTimestamp(text: string, zone?: Zone): number {
   if (offset === undefined) {
     // A region: its offset at that local time, as java.time resolves it.
     const name = (zoneText as string).trim();
-    if (!name.includes('/') || !IANAZone.isValidZone(name)) return NaN;
-    const t = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone: name });
+    if (!name.includes('/') || !luxon().IANAZone.isValidZone(name)) return NaN;
+    const t = luxon().DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone: name });
     result = t.isValid ? t.toMillis() : NaN;
   } else {
     const date = new Date(0);

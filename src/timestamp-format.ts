@@ -3,7 +3,8 @@
  * Spark's (java.time `DateTimeFormatter`) letters, compiled once to a regular expression, and the
  * zone a text without an offset is read in. Decision 0018 lists what is supported.
  */
-import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
+import type { Zone } from 'luxon';
+import { luxon } from './lazy-dependencies.js';
 
 /** Largest |epoch ms| a JavaScript `Date` can hold. */
 const MAX_DATE_MS = 8.64e15;
@@ -20,15 +21,15 @@ const OFFSET = /^([+-])(\d{1,2})(?::?(\d{2}))?$/;
  */
 export function parseTimeZone(text: string): Zone | undefined {
   const t = text.trim();
-  if (t === 'UTC' || t === 'Z' || t === 'GMT' || t === 'UT') return FixedOffsetZone.utcInstance;
+  if (t === 'UTC' || t === 'Z' || t === 'GMT' || t === 'UT') return luxon().FixedOffsetZone.utcInstance;
   const m = OFFSET.exec(t.replace(/^(?:UTC|GMT|UT)(?=[+-])/, ''));
   if (m !== null) {
     const hours = Number(m[2]);
     const minutes = m[3] === undefined ? 0 : Number(m[3]);
     if (minutes > 59 || hours * 60 + minutes > 18 * 60) return undefined;
-    return FixedOffsetZone.instance((hours * 60 + minutes) * (m[1] === '-' ? -1 : 1));
+    return luxon().FixedOffsetZone.instance((hours * 60 + minutes) * (m[1] === '-' ? -1 : 1));
   }
-  return t.includes('/') && IANAZone.isValidZone(t) ? IANAZone.create(t) : undefined;
+  return t.includes('/') && luxon().IANAZone.isValidZone(t) ? luxon().IANAZone.create(t) : undefined;
 }
 
 /** Epoch ms of a local date-time in `zone` (a gap is moved forward, an overlap takes the earlier offset, as java.time), or NaN if it is no date. */
@@ -41,7 +42,7 @@ export function localToEpoch(zone: Zone, year: number, month: number, day: numbe
     if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return NaN;
     result = date.getTime() - zone.offset(0) * 60000;
   } else {
-    const t = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone });
+    const t = luxon().DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone });
     result = t.isValid ? t.toMillis() : NaN;
   }
   return result >= -MAX_DATE_MS && result <= MAX_DATE_MS ? result : NaN;
@@ -233,7 +234,7 @@ export function compileTimestampFormat(pattern: string, zone: Zone): TimestampRe
         }
         case 'offset':
         case 'offsetZ':
-          at = v.toUpperCase() === 'Z' ? FixedOffsetZone.utcInstance : (parseTimeZone(v) ?? zone);
+          at = v.toUpperCase() === 'Z' ? luxon().FixedOffsetZone.utcInstance : (parseTimeZone(v) ?? zone);
           break;
         case 'zoneId': {
           const z = parseTimeZone(v);
@@ -245,14 +246,14 @@ export function compileTimestampFormat(pattern: string, zone: Zone): TimestampRe
     }
     if (pm !== undefined) hour = (hour % 12) + (pm ? 12 : 0);
     if (dayOfYear !== undefined) {
-      const start = DateTime.fromObject({ year, month: 1, day: 1 }, { zone: 'utc' }).plus({ days: dayOfYear - 1 });
+      const start = luxon().DateTime.fromObject({ year, month: 1, day: 1 }, { zone: 'utc' }).plus({ days: dayOfYear - 1 });
       if (!start.isValid || start.year !== year) return NaN;
       month = start.month;
       day = start.day;
     }
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
     const result = localToEpoch(at, year, month, day, hour, minute, second, ms);
-    if (weekday !== undefined && !Number.isNaN(result) && DateTime.fromObject({ year, month, day }, { zone: 'utc' }).weekday !== weekday) return NaN;
+    if (weekday !== undefined && !Number.isNaN(result) && luxon().DateTime.fromObject({ year, month, day }, { zone: 'utc' }).weekday !== weekday) return NaN;
     return result;
   };
 }

@@ -14,7 +14,7 @@
 // system, every thread, since the process started) and peak RSS. The query's time excludes
 // importing the libraries; the parent measures the whole process.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -49,8 +49,11 @@ const fromMap = (m) => [...m].map(([k, count]) => {
 });
 
 // Libraries are imported before the query's clock starts (the process's wall time includes them).
-// SRX_DIST: another build of structured-rx (its dist directory), for before/after comparisons.
-const srxEntry = process.env.SRX_DIST ? pathToFileURL(join(resolve(process.env.SRX_DIST), 'src', 'index.js')).href : '../../dist/src/index.js';
+// structured-rx as a user imports it: the package's entry (the bundled dist/bundle/index.js).
+// SRX_DIST: another build of structured-rx (its dist directory), for before/after comparisons:
+// its bundled entry, or its compiled modules for a build from before the bundle.
+const distEntry = (dist) => (existsSync(join(dist, 'bundle', 'index.js')) ? join(dist, 'bundle', 'index.js') : join(dist, 'src', 'index.js'));
+const srxEntry = process.env.SRX_DIST ? pathToFileURL(distEntry(resolve(process.env.SRX_DIST))).href : 'structured-rx';
 const srx = program.startsWith('srx-') ? await import(srxEntry) : undefined;
 const rx = program.startsWith('srx-') || program === 'rxjs' ? await import('rxjs') : undefined;
 const duck = program === 'duckdb' ? await import('@duckdb/node-api') : undefined;

@@ -15,7 +15,7 @@
  * date-time read as UTC (`'2016-07-26 10:00'`, `'2016-07-26T10:00:00Z'`). `contains` takes a
  * STRING column and a quoted text.
  */
-import { DateTime } from 'luxon';
+import { luxon } from '../lazy-dependencies.js';
 import type { ColumnType, Schema } from '../schema.js';
 import { CliUsageError } from './errors.js';
 
@@ -94,7 +94,7 @@ export function parseFilter(raw: string): FilterSpec {
 /** A TIMESTAMP literal as epoch ms: ISO-8601 or `yyyy-MM-dd[ HH:mm[:ss[.SSS]]]`, UTC unless it says otherwise. */
 function timestampMs(text: string): number | undefined {
   const t = text.trim();
-  const iso = DateTime.fromISO(t.replace(' ', 'T'), { zone: 'utc' });
+  const iso = luxon().DateTime.fromISO(t.replace(' ', 'T'), { zone: 'utc' });
   return iso.isValid ? iso.toMillis() : undefined;
 }
 

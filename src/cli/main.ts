@@ -5,12 +5,12 @@
  * default works from an installed copy too. Everything else lives in `run.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot as findPackageRoot } from '../package-root.js';
 import { runCli } from './run.js';
 
-// dist/src/cli/main.js → the package root, three levels up.
-const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const bundledDir = fileURLToPath(new URL('../../../datasets/events', import.meta.url));
+const packageRoot = findPackageRoot(import.meta.url);
+const bundledDir = path.join(packageRoot, 'datasets', 'events');
 
 function packageVersion(): string {
   try {

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { luxon } from '../lazy-dependencies.js';
 import { groupKey } from '../group-key.js';
 import type { Aggregate } from '../agg/functions.js';
 import { isWindow, type Window } from '../schema.js';
@@ -140,7 +140,7 @@ export function timeline(table: ResultTable, aggregateColumns: readonly string[]
 
 /** `date_format(window.end, "MMM-dd HH:mm")` in UTC, English month names whatever the locale. */
 export function formatWindowTime(ms: number): string {
-  return DateTime.fromMillis(ms, { zone: 'utc' }).setLocale('en-US').toFormat('LLL-dd HH:mm');
+  return luxon().DateTime.fromMillis(ms, { zone: 'utc' }).setLocale('en-US').toFormat('LLL-dd HH:mm');
 }
 
 

@@ -3,11 +3,8 @@
  * tab) with Prometheus metrics at `/metrics`, and the metrics alone for a registry of your own.
  * A separate entry point, so that `structured-rx` itself never loads prom-client or the page.
  */
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { monitorAssets, startMonitorServer, type MonitorOptions, type MonitorServer } from './server.js';
-
-/** dist/src/monitor/index.js → the package root, three levels up (a clone, or node_modules/structured-rx). */
-const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Serves the monitor page for every query of this process (running, and the last 20 that
@@ -20,7 +17,7 @@ const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
  * await monitor.close();
  */
 export function serveMonitor(options: MonitorOptions = {}): Promise<MonitorServer> {
-  return startMonitorServer(options, () => monitorAssets(packageRoot));
+  return startMonitorServer(options, () => monitorAssets(packageRoot(import.meta.url)));
 }
 
 export { MonitorServerError, type MonitorOptions, type MonitorServer } from './server.js';

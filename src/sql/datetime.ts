@@ -1,4 +1,5 @@
-import { DateTime, IANAZone } from 'luxon';
+import type { DateTime } from 'luxon';
+import { luxon } from '../lazy-dependencies.js';
 
 /**
  * Spark's datetime patterns (the letters of `date_format`), formatted with luxon in an explicit
@@ -209,7 +210,7 @@ export function compileDatetimePattern(pattern: string): (epochMs: number, zone:
   }
   const fixed = parts;
   return (epochMs, zone) => {
-    const dt = DateTime.fromMillis(epochMs, { zone });
+    const dt = luxon().DateTime.fromMillis(epochMs, { zone });
     let out = '';
     for (const part of fixed) out += typeof part === 'string' ? part : part(dt);
     return out;
@@ -217,12 +218,12 @@ export function compileDatetimePattern(pattern: string): (epochMs: number, zone:
 }
 
 export function isValidZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone) || zone === 'UTC';
+  return zone === 'UTC' || luxon().IANAZone.isValidZone(zone);
 }
 
 /** A timestamp as Spark's CAST(ts AS STRING): `yyyy-MM-dd HH:mm:ss[.fraction]`, in `zone`. */
 export function timestampToString(epochMs: number, zone: string): string {
-  const dt = DateTime.fromMillis(epochMs, { zone });
+  const dt = luxon().DateTime.fromMillis(epochMs, { zone });
   const base = `${pad(dt.year, 4)}-${pad(dt.month, 2)}-${pad(dt.day, 2)} ${pad(dt.hour, 2)}:${pad(dt.minute, 2)}:${pad(dt.second, 2)}`;
   if (dt.millisecond === 0) return base;
   return `${base}.${pad(dt.millisecond, 3).replace(/0+$/, '')}`;
@@ -243,7 +244,7 @@ export function parseTimestamp(text: string, zone: string): number | null {
   if (suffix !== undefined) {
     target = suffix === 'Z' || suffix === 'UTC' ? 'UTC' : `UTC${suffix.length === 5 ? `${suffix.slice(0, 3)}:${suffix.slice(3)}` : suffix}`;
   }
-  const dt = DateTime.fromObject(
+  const dt = luxon().DateTime.fromObject(
     {
       year: num(m[1], 1970),
       month: num(m[2], 1),
@@ -260,5 +261,5 @@ export function parseTimestamp(text: string, zone: string): number | null {
 
 /** A field of a timestamp in `zone` (for year(), hour() ...). */
 export function timestampField(epochMs: number, zone: string, field: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second'): number {
-  return DateTime.fromMillis(epochMs, { zone })[field];
+  return luxon().DateTime.fromMillis(epochMs, { zone })[field];
 }

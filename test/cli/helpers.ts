@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const MAIN = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The command as the package installs it (`bin`): the bundled entry. */
+export const MAIN = path.join(ROOT, 'dist', 'bundle', 'cli.js');
 export const EVENTS = path.join(ROOT, 'datasets', 'events');
 
 /** Builds the package when dist is missing (`npm test` builds before jest runs). */
 export function ensureBuilt(): void {
   if (existsSync(MAIN)) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** Temporary directories; a test file removes them with {@link removeTempDirs} in its afterAll. */

@@ -13,7 +13,8 @@ import { InvalidArgumentError, readJsonFiles, throttleFiles } from '../../src/in
 import { virtualDirectory } from '../../src/testing/index.js';
 import { ensureBuilt, ROOT } from '../cli/helpers.js';
 
-const INDEX = path.join(ROOT, 'dist', 'src', 'index.js');
+// The package's entry as a user imports it (the bundle, whose parse worker sits beside its chunks).
+const INDEX = path.join(ROOT, 'dist', 'bundle', 'index.js');
 let dir: string;
 
 /** Files with good lines, malformed lines, blank lines, CRLF, a byte order mark, bytes that are not UTF-8, lines too long, a gzip file. */

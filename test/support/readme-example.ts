@@ -71,7 +71,7 @@ export function runVitest(dir: string, name: string, source: string): { readonly
   const alias = (id: string, to: string) => `{ find: /^${id.replace('/', '\\/')}$/, replacement: ${JSON.stringify(join(ROOT, to))} }`;
   writeFileSync(
     join(dir, 'vitest.config.mjs'),
-    `export default { resolve: { alias: [${alias('structured-rx/testing', 'dist/src/testing/index.js')}, ${alias('structured-rx', 'dist/src/index.js')}] }, test: { include: [${JSON.stringify(file)}] } };\n`,
+    `export default { resolve: { alias: [${alias('structured-rx/testing', 'dist/bundle/testing.js')}, ${alias('structured-rx', 'dist/bundle/index.js')}] }, test: { include: [${JSON.stringify(file)}] } };\n`,
   );
   const run = spawnSync(process.execPath, [join(RUNNERS_DIR, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
