@@ -106,11 +106,10 @@ function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, 
   // size and offset, where the rule's arithmetic is exact), renumbered from the earliest: the
   // aggregation's codes as they are. A row that is not whole milliseconds, or a span too wide
   // for 32 bits, keeps the starts themselves.
-  const whole = Number.isInteger(sizeMs) && Number.isInteger(startMs);
+  const stats = timeStats(keptTimes, m);
+  const whole = stats.whole && Number.isInteger(sizeMs) && Number.isInteger(startMs);
   let index: Int32Array | undefined = whole ? new Int32Array(m) : undefined;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
+  const { min, max, sum } = stats;
   let first = NaN;
   let lowest = 0;
   let highest = 0;
@@ -119,16 +118,8 @@ function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, 
   let to = -Infinity;
   let start = 0;
   let k = 0;
-  for (let i = 0; i < m; i++) {
+  for (let i = 0; index !== undefined && i < m; i++) {
     const t = keptTimes[i] as number;
-    if (t < min) min = t;
-    if (t > max) max = t;
-    sum += t;
-    if (index === undefined) continue;
-    if (Math.floor(t) !== t) {
-      index = undefined;
-      continue;
-    }
     if (!(t >= from && t < to)) {
       const offset = (t - startMs) % sizeMs;
       start = t - (offset < 0 ? offset + sizeMs : offset);
@@ -136,7 +127,7 @@ function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, 
       k = (start - first) / sizeMs;
       if (k < -0x3fffffff || k > 0x3fffffff) {
         index = undefined;
-        continue;
+        break;
       }
       if (k < lowest) lowest = k;
       if (k > highest) highest = k;
@@ -161,4 +152,38 @@ function tumblingColumns(part: ColumnChunk, timeColumn: string, column: string, 
   if (m > 0) ctx.reportEventTime({ min, max, avg: sum / m, count: m });
   ctx.reportDropped('nullEventTime', nulls);
   return kept.with(column, window);
+}
+
+/**
+ * The event-time statistics of a part's times, in row order (the sum added as the row path
+ * adds it), and whether every time is a whole number of milliseconds. Rows in time order (a
+ * file's usually are) take a loop without the minimum and maximum, whose compares the processor
+ * cannot predict when times repeat (the first row is then the least, the last the greatest):
+ * the whole pass took about half the time on the notebook's files. From the first row out of
+ * order (or NaN, which no compare admits, or a zero) on, the general loop, so that the result
+ * is the general loop's to the bit.
+ */
+function timeStats(times: Float64Array, m: number): { min: number; max: number; sum: number; whole: boolean } {
+  let sum = 0;
+  let whole = true;
+  let prev = -Infinity;
+  let i = 0;
+  for (; i < m; i++) {
+    const t = times[i] as number;
+    // A zero also leaves (0 and -0 are equal to compares, not to the general loop's result).
+    if (!(t >= prev) || t === 0) break;
+    prev = t;
+    sum += t;
+    if (Math.floor(t) !== t) whole = false;
+  }
+  let min = i > 0 ? (times[0] as number) : Infinity;
+  let max = i > 0 ? prev : -Infinity;
+  for (; i < m; i++) {
+    const t = times[i] as number;
+    if (t < min) min = t;
+    if (t > max) max = t;
+    sum += t;
+    if (Math.floor(t) !== t) whole = false;
+  }
+  return { min, max, sum, whole };
 }
