@@ -90,21 +90,34 @@ export interface ColumnarScan {
   readonly columns: readonly Column[];
 }
 
+/** FNV-1a over a string's bytes: the dictionary's hash, computed while the string's end is found. */
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 16777619;
+
+/** The dictionary's hash of `bytes[start, end)` (exported for tests that craft collisions). */
+export function dictionaryHash(bytes: Uint8Array, start: number, end: number): number {
+  let h = HASH_SEED;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), HASH_PRIME);
+  return h;
+}
+
 /** A string column's dictionary, looked up by bytes (fast path) or by string (fallback). */
 class Dictionary {
   readonly strings: string[] = [];
   private readonly byString = new Map<string, number>();
-  /** Open addressing: entry id + 1, 0 for empty. */
+  /** Open addressing, linear probing: entry + 1, 0 for empty. */
   private table = new Int32Array(64);
   private mask = 63;
-  /** Each byte-looked-up entry's bytes in the block: start, length, id. */
+  /** Each byte-looked-up entry's bytes in the block (start, length), its hash and its id. */
   private readonly starts: number[] = [];
   private readonly lengths: number[] = [];
+  private readonly hashes: number[] = [];
   private readonly entryIds: number[] = [];
 
   constructor(
     private readonly bytes: Uint8Array,
-    private readonly latin1: (start: number, end: number) => string,
+    /** The same bytes, to make a string of an entry's (ASCII) bytes. */
+    private readonly buffer: Buffer,
   ) {}
 
   idOf(s: string): number {
@@ -119,30 +132,36 @@ class Dictionary {
 
   /** The id of the ASCII string in `bytes[start, end)`. */
   idOfBytes(start: number, end: number): number {
+    return this.idOfHashed(start, end, dictionaryHash(this.bytes, start, end));
+  }
+
+  /** The id of the ASCII string in `bytes[start, end)`, whose hash is `h` (`dictionaryHash`). */
+  idOfHashed(start: number, end: number, h: number): number {
     const b = this.bytes;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
     const len = end - start;
-    let slot = h & this.mask;
+    const table = this.table;
+    const mask = this.mask;
+    let slot = h & mask;
     for (;;) {
-      const e = this.table[slot] as number;
+      const e = table[slot] as number;
       if (e === 0) break;
       const entry = e - 1;
-      if (this.lengths[entry] === len) {
+      if (this.hashes[entry] === h && this.lengths[entry] === len) {
         const s = this.starts[entry] as number;
         let k = 0;
         while (k < len && b[s + k] === b[start + k]) k++;
         if (k === len) return this.entryIds[entry] as number;
       }
-      slot = (slot + 1) & this.mask;
+      slot = (slot + 1) & mask;
     }
-    const id = this.idOf(this.latin1(start, end));
+    const id = this.idOf(this.buffer.toString('latin1', start, end));
     const entry = this.starts.length;
     this.starts.push(start);
     this.lengths.push(len);
+    this.hashes.push(h);
     this.entryIds.push(id);
-    this.table[slot] = entry + 1;
-    if ((entry + 1) * 2 > this.mask) this.grow();
+    table[slot] = entry + 1;
+    if ((entry + 1) * 2 > mask) this.grow();
     return id;
   }
 
@@ -150,13 +169,8 @@ class Dictionary {
     const size = this.table.length * 2;
     const table = new Int32Array(size);
     const mask = size - 1;
-    const b = this.bytes;
     for (let entry = 0; entry < this.starts.length; entry++) {
-      const s = this.starts[entry] as number;
-      const e = s + (this.lengths[entry] as number);
-      let h = 0x811c9dc5;
-      for (let i = s; i < e; i++) h = Math.imul(h ^ (b[i] as number), 16777619);
-      let slot = h & mask;
+      let slot = (this.hashes[entry] as number) & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
       table[slot] = entry + 1;
     }
@@ -218,6 +232,11 @@ class Builders {
   valid(f: number, row: number): void {
     const v = this.validity[f];
     if (v !== undefined) v[row >> 3] = (v[row >> 3] as number) | (1 << (row & 7));
+  }
+
+  /** Marks row `row` not null in every field (a line that gave no row may have written nulls there): the compiled fast path writes only nulls. */
+  restore(row: number): void {
+    for (let f = 0; f < this.kinds.length; f++) this.valid(f, row);
   }
 
   setNull(f: number, row: number): void {
@@ -398,47 +417,138 @@ function skipValue(b: Uint8Array, i: number, end: number, depth: number): number
   return -1;
 }
 
-/**
- * Reads `bytes` (whole lines: a block of a file) into columns for `fields` (scalar types
- * only: see `isColumnarField`), with `fallback` for every line the fast path does not take.
- * Columns come in field order, then the extra column if any.
- */
-export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly JsonlField[], options: ColumnarScanOptions, fallback: Fallback): ColumnarScan {
-  const nf = fields.length;
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const latin1 = (start: number, end: number): string => buffer.toString('latin1', start, end);
-  const kinds = new Int32Array(nf);
-  const dicts: (Dictionary | undefined)[] = [];
-  const names: Uint8Array[] = [];
-  for (let f = 0; f < nf; f++) {
-    const field = fields[f] as JsonlField;
-    kinds[f] = kindOf(field, options.timestampStrings);
-    dicts.push(kinds[f] === K_STRING ? new Dictionary(bytes, latin1) : undefined);
-    // A key is matched as written without escapes (JSON.stringify's form); one written otherwise goes to the fallback.
-    const quoted = JSON.stringify(field.name);
-    names.push(Buffer.from(quoted.slice(1, -1), 'utf8'));
-  }
-  const len = bytes.length;
-  const builders = new Builders(kinds, dicts, Math.max(64, len >> 5));
-  const extra: unknown[] | undefined = options.extraColumn === undefined ? undefined : [];
-  const seen = new Int32Array(nf);
-  let stamp = 0;
+/** Powers of ten exact as doubles (up to 10^22). */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** Reads every line of a block (a compiled fast path, or the general path alone); returns the number of rows. */
+type Driver = (scan: BlockScan) => number;
+
+/** The driver without a fast path of its own: every line by the general path. */
+const generalDriver: Driver = (scan) => {
+  const len = scan.len;
+  const builders = scan.builders;
+  let p = 0;
   let row = 0;
   let lineNo = 0;
-  let p = 0;
-  const b = bytes;
-
   while (p < len) {
     lineNo++;
-    const lineStart = p;
     builders.ensure(row);
-    stamp++;
-    let ok = false;
+    if (scan.general(p, lineNo, row)) row++;
+    p = scan.next;
+  }
+  return row;
+};
+
+/** One block being read: its bytes and columns, and the general path for the lines a driver does not take itself. */
+class BlockScan {
+  readonly len: number;
+  readonly builders: Builders;
+  readonly dicts: (Dictionary | undefined)[] = [];
+  readonly extra: unknown[] | undefined;
+  /** Each field's key as written (JSON.stringify's form, UTF-8). */
+  readonly names: Uint8Array[] = [];
+  readonly kinds: Int32Array;
+  /** After `general`: where the next line starts. */
+  next = 0;
+  /** After `readDouble`: the number read. */
+  num = 0;
+  private readonly buffer: Buffer;
+  private readonly seen: Int32Array;
+  private stamp = 0;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    fields: readonly JsonlField[],
+    options: ColumnarScanOptions,
+    private readonly fallback: Fallback,
+  ) {
+    const nf = fields.length;
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.kinds = new Int32Array(nf);
+    for (let f = 0; f < nf; f++) {
+      const field = fields[f] as JsonlField;
+      this.kinds[f] = kindOf(field, options.timestampStrings);
+      this.dicts.push(this.kinds[f] === K_STRING ? new Dictionary(bytes, this.buffer) : undefined);
+      // A key is matched as written without escapes (JSON.stringify's form); one written otherwise goes to the fallback.
+      const quoted = JSON.stringify(field.name);
+      this.names.push(Buffer.from(quoted.slice(1, -1), 'utf8'));
+    }
+    this.len = bytes.length;
+    this.builders = new Builders(this.kinds, this.dicts, Math.max(64, this.len >> 5));
+    this.extra = options.extraColumn === undefined ? undefined : [];
+    this.seen = new Int32Array(nf);
+  }
+
+  latin1(start: number, end: number): string {
+    return this.buffer.toString('latin1', start, end);
+  }
+
+  /** Reads the number at `p` for a double column: the position after it, or -1; its value in `num`. */
+  readDouble(p: number): number {
+    // Up to 15 significant digits and no exponent: the digits as an integer (exact below 2^53)
+    // divided by a power of ten (exact up to 10^22) is the nearest double, as Number() gives.
+    const b = this.bytes;
+    const len = this.len;
+    const s = p;
+    let neg = false;
+    if (b[p] === MINUS) {
+      neg = true;
+      p++;
+    }
+    const ds = p;
+    let n = 0;
+    let d = 0;
+    while (p < len && (d = (b[p] as number) - D0) >= 0 && d <= 9) {
+      n = n * 10 + d;
+      p++;
+    }
+    let digits = p - ds;
+    if (digits === 0 || (digits > 1 && b[ds] === D0)) return -1;
+    let scale = 0;
+    if (p < len && b[p] === DOT) {
+      p++;
+      const fs = p;
+      while (p < len && (d = (b[p] as number) - D0) >= 0 && d <= 9) {
+        n = n * 10 + d;
+        p++;
+      }
+      scale = p - fs;
+      if (scale === 0) return -1;
+      digits += scale;
+    }
+    const e = p < len ? b[p] : 0;
+    if (digits > 15 || e === LOWER_E || e === UPPER_E) {
+      const end = skipNumber(b, s, len);
+      if (end < 0) return -1;
+      this.num = Number(this.latin1(s, end));
+      return end;
+    }
+    const v = scale === 0 ? n : n / (POW10[scale] as number);
+    this.num = neg ? -v : v;
+    return p;
+  }
+
+  /**
+   * The general path for the line at `lineStart` (line `lineNo`) into row `row`: any key order,
+   * unknown keys skipped, the fallback for any line it does not take. True when the line gave a
+   * row; the next line's start in `next`.
+   */
+  general(lineStart: number, lineNo: number, row: number): boolean {
+    const b = this.bytes;
+    const len = this.len;
+    const builders = this.builders;
+    const names = this.names;
+    const kinds = this.kinds;
+    const seen = this.seen;
+    const nf = kinds.length;
+    const stamp = ++this.stamp;
+    let p = lineStart;
     fast: {
       const c0 = b[p];
       if (c0 === LF) {
-        p++; // an empty line: no row
-        continue;
+        this.next = p + 1; // an empty line: no row
+        builders.restore(row);
+        return false;
       }
       if (c0 !== LBRACE) break fast; // also a byte order mark: the fallback skips it as the text path does
       p++;
@@ -494,12 +604,19 @@ export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly Jsonl
               const k = kinds[f] as number;
               if (k === K_STRING) {
                 if (v !== QUOTE) break fast;
-                const s = p + 1;
-                const q = plainStringEnd(b, s, len);
-                if (q < 0) break fast;
-                (builders.ids[f] as Int32Array)[row] = (dicts[f] as Dictionary).idOfBytes(s, q);
+                const s = ++p;
+                let h = HASH_SEED;
+                for (;;) {
+                  if (p >= len) break fast;
+                  const c = b[p] as number;
+                  if (c === QUOTE) break;
+                  if (c === BACKSLASH || c < SPACE || c >= 0x80) break fast;
+                  h = Math.imul(h ^ c, HASH_PRIME);
+                  p++;
+                }
+                (builders.ids[f] as Int32Array)[row] = (this.dicts[f] as Dictionary).idOfHashed(s, p, h);
                 builders.valid(f, row);
-                p = q + 1;
+                p++;
               } else if (k === K_BOOLEAN) {
                 if (v === LOWER_T && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101) {
                   (builders.vals[f] as unknown[])[row] = true;
@@ -512,10 +629,9 @@ export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly Jsonl
                 }
                 builders.valid(f, row);
               } else if (k === K_DOUBLE) {
-                const s = p;
-                p = skipNumber(b, p, len);
+                p = this.readDouble(p);
                 if (p < 0) break fast;
-                (builders.nums[f] as Float64Array)[row] = Number(latin1(s, p));
+                (builders.nums[f] as Float64Array)[row] = this.num;
                 builders.valid(f, row);
               } else if (v === QUOTE) {
                 // A timestamp as an ISO-8601 string with a zone (the text path's rule).
@@ -523,7 +639,7 @@ export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly Jsonl
                 const s = p + 1;
                 const q = plainStringEnd(b, s, len);
                 if (q < 0) break fast;
-                const ms = parseIsoMillis(latin1(s, q), 0, q - s);
+                const ms = parseIsoMillis(this.latin1(s, q), 0, q - s);
                 if (Number.isNaN(ms)) break fast;
                 (builders.nums[f] as Float64Array)[row] = ms;
                 builders.valid(f, row);
@@ -575,35 +691,179 @@ export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly Jsonl
         else if (t === CR) p += b[p + 1] === LF ? 2 : 1;
         else break fast;
       }
-      ok = true;
-    }
-    if (ok) {
       for (let f = 0; f < nf; f++) if (seen[f] !== stamp) builders.setNull(f, row);
-      if (extra !== undefined) extra[row] = null;
-      row++;
-      continue;
+      if (this.extra !== undefined) this.extra[row] = null;
+      this.next = p;
+      return true;
     }
-    // The fallback: the whole line, decoded as the text path decodes it.
+    return this.fallbackLine(lineStart, lineNo, row);
+  }
+
+  /** The whole line, decoded as the text path decodes it, read by the fallback into row `row`. */
+  private fallbackLine(lineStart: number, lineNo: number, row: number): boolean {
+    const b = this.bytes;
+    const len = this.len;
     let end = lineStart;
     while (end < len && b[end] !== LF && b[end] !== CR) end++;
-    p = end < len ? (b[end] === CR && b[end + 1] === LF ? end + 2 : end + 1) : len;
-    const got = fallback(decodeUtf8(b.subarray(lineStart, end)), lineNo, lineStart === 0);
-    if (got === undefined) continue;
-    for (let f = 0; f < nf; f++) builders.set(f, row, got.values[f]);
-    if (extra !== undefined) extra[row] = got.extra ?? null;
-    row++;
+    this.next = end < len ? (b[end] === CR && b[end + 1] === LF ? end + 2 : end + 1) : len;
+    const got = this.fallback(decodeUtf8(b.subarray(lineStart, end)), lineNo, lineStart === 0);
+    if (got === undefined) {
+      this.builders.restore(row);
+      return false;
+    }
+    for (let f = 0; f < this.kinds.length; f++) this.builders.set(f, row, got.values[f]);
+    if (this.extra !== undefined) this.extra[row] = got.extra ?? null;
+    return true;
   }
+}
+
+/**
+ * Reads `bytes` (whole lines: a block of a file) into columns for `fields` (scalar types
+ * only: see `isColumnarField`), with `fallback` for every line the fast path does not take.
+ * Columns come in field order, then the extra column if any.
+ */
+export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly JsonlField[], options: ColumnarScanOptions, fallback: Fallback): ColumnarScan {
+  const scan = new BlockScan(bytes, fields, options, fallback);
+  const row = (compiledDriver(scan.kinds, scan.names) ?? generalDriver)(scan);
   // A block ending in a terminator has one more (empty) line in the text path: no row either way.
   const columns: Column[] = [];
   const outNames: string[] = [];
-  for (let f = 0; f < nf; f++) {
-    columns.push(builders.column(f, row));
+  for (let f = 0; f < fields.length; f++) {
+    columns.push(scan.builders.column(f, row));
     outNames.push((fields[f] as JsonlField).name);
   }
-  if (extra !== undefined && options.extraColumn !== undefined) {
-    extra.length = row;
-    columns.push({ kind: 'values', values: extra });
+  if (scan.extra !== undefined && options.extraColumn !== undefined) {
+    scan.extra.length = row;
+    columns.push({ kind: 'values', values: scan.extra });
     outNames.push(options.extraColumn);
   }
   return { length: row, names: outNames, columns };
+}
+
+// ---------------------------------------------------------------------------------------
+// The compiled fast path: one driver per list of field kinds and key names.
+
+/** Schemas larger than this, or with a longer key, are read by the general path alone. */
+const MAX_COMPILED_FIELDS = 64;
+const MAX_COMPILED_KEY_BYTES = 128;
+const drivers = new Map<string, Driver>();
+
+/**
+ * A driver that reads a line written exactly as `{"k0":v0,"k1":v1,...}` (every field of the
+ * schema once, in schema order, no whitespace) with each key compared byte by byte at its known
+ * place and each value read by its field's kind, and gives any other line, or any value it does
+ * not take, to the general path from the line's start. The generated code holds numbers only
+ * (field indexes, key bytes, byte values): no name or text of the schema is spliced into it.
+ * It takes exactly what the general path takes, with the same values (the general path would
+ * read such a line the same way: the same keys in the same order).
+ */
+function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[]): Driver | undefined {
+  const nf = kinds.length;
+  if (nf > MAX_COMPILED_FIELDS || names.some((n) => n.length > MAX_COMPILED_KEY_BYTES)) return undefined;
+  const cacheKey = Array.from(kinds).join(',') + '|' + names.map((n) => Array.from(n).join('.')).join(',');
+  const cached = drivers.get(cacheKey);
+  if (cached !== undefined) return cached;
+
+  const columnOf = (f: number): string => {
+    const k = kinds[f] as number;
+    return k <= K_DOUBLE ? `B.nums[${f}]` : k === K_STRING ? `B.ids[${f}]` : `B.vals[${f}]`;
+  };
+  const decl: string[] = [];
+  const reload: string[] = [];
+  for (let f = 0; f < nf; f++) {
+    decl.push(`let c${f} = ${columnOf(f)};`);
+    reload.push(`c${f} = ${columnOf(f)};`);
+    if (kinds[f] === K_STRING) decl.push(`const d${f} = scan.dicts[${f}];`);
+  }
+  /** Checks that the bytes at p are `bytes` (p + k for byte k), then moves p past them. */
+  const expectBytes = (bytes: readonly number[]): string =>
+    `if (${bytes.map((c, k) => `b[p${k === 0 ? '' : ` + ${k}`}] !== ${c}`).join(' || ')}) break fast;\np += ${bytes.length};`;
+  const nullCheck = `b[p] === ${LOWER_N} && b[p + 1] === 117 && b[p + 2] === 108 && b[p + 3] === 108`;
+  const body: string[] = [expectBytes([LBRACE])];
+  for (let f = 0; f < nf; f++) {
+    const key = [...(f === 0 ? [] : [COMMA]), QUOTE, ...(names[f] as Uint8Array), QUOTE, COLON];
+    body.push(expectBytes(key));
+    body.push(`if (${nullCheck}) { B.setNull(${f}, row); p += 4; } else {`);
+    body.push(valueCode(kinds[f] as number, f));
+    body.push('}');
+  }
+  body.push(expectBytes([RBRACE]));
+  const source = `"use strict";
+const b = scan.bytes, len = scan.len, B = scan.builders, extra = scan.extra;
+let cap = B.capacity;
+${decl.join('\n')}
+let p = 0, row = 0, lineNo = 0;
+while (p < len) {
+  lineNo++;
+  if (row >= cap) {
+    B.ensure(row);
+    cap = B.capacity;
+    ${reload.join('\n')}
+  }
+  const ls = p;
+  fast: {
+    ${body.join('\n')}
+    if (p < len) {
+      const t = b[p];
+      if (t === ${LF}) p++;
+      else if (t === ${CR}) p += b[p + 1] === ${LF} ? 2 : 1;
+      else break fast;
+    }
+    if (extra !== undefined) extra[row] = null;
+    row++;
+    continue;
+  }
+  if (scan.general(ls, lineNo, row)) row++;
+  p = scan.next;
+}
+return row;`;
+  const driver = new Function('scan', source) as Driver;
+  if (drivers.size < 256) drivers.set(cacheKey, driver);
+  return driver;
+}
+
+/** The code that reads field `f`'s value (not null) at p into its column's row `row`, or breaks to the general path. */
+function valueCode(kind: number, f: number): string {
+  switch (kind) {
+    case K_STRING:
+      // Plain ASCII without escapes, hashed while its end is found.
+      return `if (b[p] !== ${QUOTE}) break fast;
+const s = ++p;
+let h = ${HASH_SEED};
+for (;;) {
+  if (p >= len) break fast;
+  const c = b[p];
+  if (c === ${QUOTE}) break;
+  if (c === ${BACKSLASH} || c < ${SPACE} || c >= 128) break fast;
+  h = Math.imul(h ^ c, ${HASH_PRIME});
+  p++;
+}
+c${f}[row] = d${f}.idOfHashed(s, p, h);
+p++;`;
+    case K_BOOLEAN:
+      return `if (b[p] === ${LOWER_T} && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101) { c${f}[row] = true; p += 4; }
+else if (b[p] === ${LOWER_F} && b[p + 1] === 97 && b[p + 2] === 108 && b[p + 3] === 115 && b[p + 4] === 101) { c${f}[row] = false; p += 5; }
+else break fast;`;
+    case K_DOUBLE:
+      return `p = scan.readDouble(p);
+if (p < 0) break fast;
+c${f}[row] = scan.num;`;
+    default: {
+      // An integer of at most 15 digits (a string timestamp, a fraction or an exponent: the
+      // general path; the byte after the digits must be the separator, checked next).
+      const range =
+        kind === K_INT ? `if (n < ${INT_MIN} || n > ${INT_MAX}) break fast;` : kind === K_LONG ? '' : `n *= 1000;\nif (n < ${-MAX_DATE_MS} || n > ${MAX_DATE_MS}) break fast;`;
+      return `let neg = false;
+if (b[p] === ${MINUS}) { neg = true; p++; }
+const s = p;
+let n = 0;
+let d = 0;
+while (p < len && (d = b[p] - ${D0}) >= 0 && d <= 9) { n = n * 10 + d; p++; }
+const count = p - s;
+if (count === 0 || count > 15 || (count > 1 && b[s] === ${D0})) break fast;
+if (neg) n = -n;
+${range}
+c${f}[row] = n;`;
+    }
+  }
 }

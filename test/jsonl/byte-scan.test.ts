@@ -1,0 +1,245 @@
+// The byte scanner's fast paths (src/jsonl/byte-scan.ts: the compiled driver for lines in
+// schema order, the general path for any key order, the dictionary, the number readers)
+// against the text path (parseJsonLines over the decoded text), on the cases each fast path
+// has to get right. The property tests of both paths over generated texts are in
+// fast-scan.test.ts.
+import fc from 'fast-check';
+import { dictionaryHash, scanJsonLinesToColumns } from '../../src/jsonl/byte-scan.js';
+import { parseJsonLinesToColumns } from '../../src/jsonl/columns.js';
+import type { JsonlField } from '../../src/jsonl/fast-scan.js';
+import { parseJsonLines, type ParseMode, type ParseOptions } from '../../src/json-lines.js';
+import type { Schema } from '../../src/schema.js';
+
+const EVENTS: readonly JsonlField[] = [
+  { name: 'time', type: 'timestamp' },
+  { name: 'action', type: 'string' },
+];
+
+const SCALARS: readonly JsonlField[] = [
+  { name: 'ts', type: 'timestamp' },
+  { name: 's', type: 'string' },
+  { name: 'l', type: 'long' },
+  { name: 'i', type: 'int' },
+  { name: 'd', type: 'double' },
+  { name: 'b', type: 'boolean' },
+];
+
+const CORRUPT = '_corrupt_record';
+
+const options = (mode: ParseMode, reports: unknown[]): ParseOptions => ({
+  path: 'f.json',
+  mode,
+  columnNameOfCorruptRecord: CORRUPT,
+  onMalformed: (line, reason, raw) => reports.push({ line, reason, raw }),
+});
+
+/** The columns' rows, malformed count and reports equal the text path's for these lines. */
+function expectSameAsText(text: string, fields: readonly JsonlField[], mode: ParseMode = 'PERMISSIVE', corrupt = true): Record<string, unknown>[] {
+  const schema: Schema = { fields: corrupt ? [...fields, { name: CORRUPT, type: 'string' }] : fields };
+  const textReports: unknown[] = [];
+  const columnReports: unknown[] = [];
+  const want = parseJsonLines(text, schema, options(mode, textReports));
+  const got = parseJsonLinesToColumns(Buffer.from(text, 'utf8'), schema, options(mode, columnReports));
+  const rows = got.chunk.rows();
+  expect(rows).toEqual(want.rows);
+  // toEqual takes -0 for 0: compare every value with Object.is as well.
+  rows.forEach((row, i) => {
+    for (const k of Object.keys(row)) expect(Object.is(row[k], (want.rows[i] as Record<string, unknown>)[k]) ? k : { row: i, k, got: row[k] }).toBe(k);
+  });
+  expect(got.numMalformedRows).toBe(want.numMalformedRows);
+  expect(columnReports).toEqual(textReports);
+  return rows;
+}
+
+describe('the byte scanner against the text path', () => {
+  it('reads lines in schema order, in another order, with keys missing and unknown keys, in one block', () => {
+    const rows = expectSameAsText(
+      [
+        '{"time":1469501107,"action":"Open"}',
+        '{"action":"Close","time":1469501108}',
+        '{"time":1469501109}',
+        '{"action":"Open"}',
+        '{"extra":[1,{"a":"b"}],"time":1469501110,"action":"Open","more":null}',
+        '{"time":1469501111,"other":true,"action":"Close"}',
+        '{}',
+        '{"time":1469501112,"action":"Close"}',
+      ].join('\n'),
+      EVENTS,
+    );
+    expect(rows.map((r) => r['action'])).toEqual(['Open', 'Close', null, 'Open', 'Open', 'Close', null, 'Close']);
+    expect(rows.map((r) => r['time'])).toEqual([1469501107000, 1469501108000, 1469501109000, null, 1469501110000, 1469501111000, null, 1469501112000]);
+  });
+
+  it('gives a line with a repeated key to the fallback, which keeps the last value as JSON.parse does', () => {
+    const rows = expectSameAsText(
+      ['{"time":1,"action":"a","time":2}', '{"time":1,"time":3,"action":"b"}', '{"action":"c","action":"d","time":4}', '{"time":5,"action":"e","action":null}'].join('\n'),
+      EVENTS,
+    );
+    expect(rows.map((r) => [r['time'], r['action']])).toEqual([
+      [2000, 'a'],
+      [3000, 'b'],
+      [4000, 'd'],
+      [5000, null],
+    ]);
+  });
+
+  it('tells apart keys that are prefixes of one another', () => {
+    const fields: readonly JsonlField[] = [
+      { name: 'time', type: 'long' },
+      { name: 'timestamp', type: 'long' },
+      { name: 't', type: 'long' },
+    ];
+    const rows = expectSameAsText(
+      [
+        '{"time":1,"timestamp":2,"t":3}',
+        '{"timestamp":2,"time":1,"t":3}',
+        '{"times":9,"time":1,"t":3}',
+        '{"t":3,"tim":9,"timestamp":2}',
+        '{"time":1,"timestamp":2,"t":3,"ti":9}',
+        '{"timestam":9,"timestampX":9,"":9}',
+      ].join('\n'),
+      fields,
+    );
+    expect(rows.map((r) => [r['time'], r['timestamp'], r['t']])).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, null, 3],
+      [null, 2, 3],
+      [1, 2, 3],
+      [null, null, null],
+    ]);
+  });
+
+  it('reads every scalar kind in schema order, with nulls, each line ending', () => {
+    const lines = [
+      '{"ts":1469501107,"s":"x","l":-12,"i":7,"d":1.25,"b":true}',
+      '{"ts":null,"s":null,"l":null,"i":null,"d":null,"b":null}',
+      '{"ts":"2016-07-26T02:45:07.5Z","s":"","l":0,"i":-2147483648,"d":-0.0,"b":false}',
+      '{"ts":-5,"s":"y","l":999999999999999,"i":2147483647,"d":-0,"b":true}',
+      '{"ts":1,"s":"x","l":1,"i":2147483648,"d":1e3,"b":true}',
+      '{"ts":1.5,"s":"x","l":1.0,"i":1,"d":0.1,"b":false}',
+      '{"ts":1,"s":"x","l":1,"i":1,"d":123456789.123456,"b":tru}',
+    ];
+    for (const eol of ['\n', '\r\n', '\r']) {
+      expectSameAsText(lines.join(eol), SCALARS);
+      expectSameAsText(lines.join(eol) + eol, SCALARS);
+    }
+  });
+
+  it('keeps a row not null after a line that wrote a null into the same row and then gave no row', () => {
+    // The second line writes a null for time into row 1, then is malformed and dropped; row 1
+    // is then the third line's, whose time is not null.
+    for (const mode of ['DROPMALFORMED', 'PERMISSIVE'] as const) {
+      const rows = expectSameAsText(['{"time":1,"action":"a"}', '{"time":null,"action":"b"', '', '{"time":3,"action":"c"}', '{"time":null,"action":1', '{"time":4,"action":"d"}'].join('\n'), EVENTS, mode, false);
+      expect(rows.filter((r) => r['action'] !== null).map((r) => r['time'])).toEqual([1000, 3000, 4000]);
+    }
+  });
+
+  it('reads a line cut off at the end of the block by the fallback', () => {
+    for (const tail of ['{"time":1,"action":"Op', '{"time":14695', '{"time":1,"action":', '{"time":1,"act', '{"time":1,"action":"Open"', '{"time":1,"action":"Open"}x', '{"time":1,"action":"Open"} ']) {
+      expectSameAsText(`{"time":1,"action":"Open"}\n${tail}`, EVENTS);
+    }
+  });
+
+  it('reads strings that are not plain ASCII (non-ASCII bytes, escapes) through the fallback, into the same dictionary', () => {
+    const rows = expectSameAsText(
+      ['{"time":1,"action":"Öffnen"}', '{"time":2,"action":"Open"}', '{"time":3,"action":"O\\u0070en"}', '{"time":4,"action":"日本"}', '{"time":5,"action":"😀"}', '{"time":6,"action":"a\\"b"}', '{"time":7,"action":"Öffnen"}'].join('\n'),
+      EVENTS,
+    );
+    expect(rows.map((r) => r['action'])).toEqual(['Öffnen', 'Open', 'Open', '日本', '😀', 'a"b', 'Öffnen']);
+    const chunk = parseJsonLinesToColumns(Buffer.from('{"time":2,"action":"Open"}\n{"time":3,"action":"O\\u0070en"}'), { fields: EVENTS }, options('PERMISSIVE', [])).chunk;
+    expect(chunk.column('action')).toMatchObject({ kind: 'dict', dict: ['Open'], ids: Int32Array.from([0, 0]) });
+  });
+
+  it('keeps strings apart whose hashes collide, whole or in the table', () => {
+    // Two strings with the same 32-bit hash (found by search), and strings that share a slot of
+    // the initial table of 64.
+    const [a, b] = ['k4uzx', 'kf2ad'];
+    const hash = (s: string): number => dictionaryHash(Buffer.from(s), 0, s.length);
+    expect(hash(a)).toBe(hash(b));
+    const sameSlot: string[] = [];
+    for (let i = 0; sameSlot.length < 12; i++) if ((hash(`v${i}`) & 63) === (hash('v0') & 63)) sameSlot.push(`v${i}`);
+    const values = [a, b, ...sameSlot, b, a, ...sameSlot.reverse()];
+    const text = values.map((v, i) => `{"time":${i},"action":"${v}"}`).join('\n');
+    const rows = expectSameAsText(text, EVENTS);
+    expect(rows.map((r) => r['action'])).toEqual(values);
+    const column = parseJsonLinesToColumns(Buffer.from(text), { fields: EVENTS }, options('PERMISSIVE', [])).chunk.column('action');
+    expect(column?.kind === 'dict' && column.dict.length).toBe(2 + 12);
+  });
+
+  it('grows the dictionary past its initial table, in both paths', () => {
+    const values = Array.from({ length: 5000 }, (_, i) => `user-${(i * 7919) % 3001}`);
+    const text = values.map((v, i) => (i % 3 === 0 ? `{"action":"${v}","time":${i}}` : `{"time":${i},"action":"${v}"}`)).join('\n');
+    const rows = expectSameAsText(text, EVENTS);
+    expect(rows.map((r) => r['action'])).toEqual(values);
+    const column = parseJsonLinesToColumns(Buffer.from(text), { fields: EVENTS }, options('PERMISSIVE', [])).chunk.column('action');
+    expect(column?.kind === 'dict' && column.dict.length).toBe(new Set(values).size);
+  });
+
+  it('reads doubles as Number() reads their text (short decimals computed, the rest parsed)', () => {
+    const fields: readonly JsonlField[] = [
+      { name: 'd', type: 'double' },
+      { name: 'e', type: 'double' },
+    ];
+    const decimal = fc
+      .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.nat({ max: 19 }))
+      .map(([neg, digits, scale]) => {
+        const s = digits.toString().padStart(scale + 1, '0');
+        const text = scale === 0 ? s : `${s.slice(0, s.length - scale)}.${s.slice(s.length - scale)}`;
+        return (neg ? '-' : '') + text;
+      });
+    const number = fc.oneof(decimal, fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)), fc.constantFrom('0', '-0', '0.0', '-0.0', '1e22', '1.5E-3', '123456789012345', '1234567890123456', '0.000000000000001', '9007199254740993'));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(number, number), { minLength: 1, maxLength: 10 }), (pairs) => {
+        const text = pairs.map(([d, e], i) => (i % 2 === 0 ? `{"d":${d},"e":${e}}` : `{"e":${e},"d":${d}}`)).join('\n');
+        const rows = expectSameAsText(text, fields, 'PERMISSIVE', false);
+        rows.forEach((row, i) => {
+          expect(Object.is(row['d'], Number((pairs[i] as [string, string])[0]))).toBe(true);
+          expect(Object.is(row['e'], Number((pairs[i] as [string, string])[1]))).toBe(true);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads keys that need escaping, or that are code, as plain keys', () => {
+    const fields: readonly JsonlField[] = [
+      { name: 'a"b', type: 'long' },
+      { name: 'back\\slash', type: 'string' },
+      { name: '"]);throw new Error("x");//', type: 'long' },
+      { name: '__proto__', type: 'long' },
+      { name: 'é', type: 'long' },
+    ];
+    const line = (v: number): string => `{"a\\"b":${v},"back\\\\slash":"s${v}","\\"]);throw new Error(\\"x\\");//":${v + 1},"__proto__":${v + 2},"é":${v + 3}}`;
+    const rows = expectSameAsText([line(1), line(2), '{"é":9,"__proto__":8}'].join('\n'), fields);
+    expect(rows.map((r) => Object.values(r))).toEqual([
+      [1, 's1', 2, 3, 4, null],
+      [2, 's2', 3, 4, 5, null],
+      [null, null, null, 8, 9, null],
+    ]);
+  });
+
+  it('reads a schema too wide to compile, and one with a very long key, by the general path', () => {
+    const wide: JsonlField[] = Array.from({ length: 70 }, (_, i) => ({ name: `f${i}`, type: 'long' }));
+    const wideLine = (v: number): string => '{' + wide.map((f, i) => `"${f.name}":${v + i}`).join(',') + '}';
+    const rows = expectSameAsText([wideLine(0), wideLine(100)].join('\n'), wide);
+    expect(rows[1]?.['f69']).toBe(169);
+    const long: JsonlField[] = [{ name: 'k'.repeat(300), type: 'long' }, { name: 'v', type: 'string' }];
+    expectSameAsText(`{"${'k'.repeat(300)}":1,"v":"a"}\n{"v":"b","${'k'.repeat(300)}":2}\n{"${'k'.repeat(299)}":3}`, long);
+  });
+
+  it('reads many blocks of the same schema with one compiled reader, each with its own dictionary', () => {
+    const fallback = (): undefined => {
+      throw new Error('no line here needs the fallback');
+    };
+    for (let block = 0; block < 5; block++) {
+      const actions = Array.from({ length: 300 }, (_, i) => `a${(i * (block + 3)) % 40}`);
+      const bytes = Buffer.from(actions.map((a, i) => `{"time":${block * 1000 + i},"action":"${a}"}`).join('\n'));
+      const scan = scanJsonLinesToColumns(bytes, EVENTS, { timestampStrings: true }, fallback);
+      expect(scan.length).toBe(300);
+      const [time, action] = scan.columns;
+      expect(time?.kind === 'number' && Array.from(time.values)).toEqual(actions.map((_, i) => (block * 1000 + i) * 1000));
+      expect(action?.kind === 'dict' && Array.from(action.ids, (id) => action.dict[id])).toEqual(actions);
+    }
+  });
+});
