@@ -125,6 +125,8 @@ export class SeenFileLog {
   private purgedBefore = -Infinity;
   /** Entries before this are in the checkpoint already (see `increment`). */
   private checkpointed = 0;
+  /** Entries before this are forgotten (see `forget`). */
+  private forgottenBefore = 0;
 
   constructor(private readonly maxAgeMs = Infinity) {}
 
@@ -168,7 +170,10 @@ export class SeenFileLog {
 
   /** Entries before `to` are committed: keep only their paths. */
   forget(to: number): void {
-    for (let i = 0; i < to && i < this.entries.length; i++) this.entries[i] = undefined;
+    // From where the last call stopped: a commit per batch does not walk the whole log again.
+    const end = Math.min(to, this.entries.length);
+    for (let i = this.forgottenBefore; i < end; i++) this.entries[i] = undefined;
+    if (end > this.forgottenBefore) this.forgottenBefore = end;
   }
 
   paths(): string[] {
@@ -583,16 +588,12 @@ class JsonFileSource<R> implements Source<R> {
       const files = this.log.slice(filesOf(start), filesOf(end));
       const changes = this.changes;
       this.changes = [];
-      const read = (file: (stat: FileStat) => Observable<FileRead>): Observable<SourceBatch<R>> =>
-        from(files).pipe(
-          concatMap(file),
-          toArray(),
-          map((reads) => this.batchOf(files, reads, changes)),
-        );
+      const read = (now: (stat: FileStat, index: number) => FileRead | undefined): Observable<SourceBatch<R>> =>
+        this.readInOrder(files, changes, now).pipe(map((reads) => this.batchOf(files, reads, changes)));
       // Another file system, or a schema read as rows: the files are read now (I/O), into blocks
       // of lines; each block is parsed when the query's steps reach it, so the rows of one block
       // become garbage before the next is parsed.
-      if (!this.readsWhole()) return read((stat) => this.readFile(stat, changes));
+      if (!this.readsWhole()) return read(() => undefined);
       // The real file system and a columnar schema: each file is read and parsed into columns
       // whole, now (columns are smaller than the bytes they come from); what it would report is
       // reported as the steps read it, as above.
@@ -608,10 +609,9 @@ class JsonFileSource<R> implements Source<R> {
           this.readAheadFrom(pool, filesOf(end));
           return from(this.results(pool, tasks)).pipe(
             concatMap((results) => {
-              let k = 0;
-              return read((stat) => {
-                const file = results[k++];
-                return file !== undefined && file.ok ? this.readParsed(stat, file, changes) : this.readFile(stat, changes);
+              return read((stat, k) => {
+                const file = results[k];
+                return file !== undefined && file.ok ? this.readParsed(stat, file, changes) : undefined;
               });
             }),
           );
@@ -648,13 +648,40 @@ class JsonFileSource<R> implements Source<R> {
     return (this.whole ??= this.c.fs === nodeFileSystem && isColumnarSchema(this.c.schema, this.c.corruptColumn));
   }
 
-  /** A file read and parsed whole by this thread; one that cannot be read whole is read the ordinary way. */
-  private readLocally(stat: FileStat, changes: FileChange[]): Observable<FileRead> {
-    if (!this.threadable(stat)) return this.readFile(stat, changes);
+  /**
+   * The files read in order: each by `now` (synchronously: no Observable per file), or, where it
+   * gives undefined, the ordinary way (`readFile`: chunks through the file system); from the
+   * first such file on, one by one through `concatMap`. The reads' side effects (reports of
+   * changed, missing and corrupt files) come in file order, and stop at a file that fails the query.
+   */
+  private readInOrder(files: readonly FileStat[], changes: FileChange[], now: (stat: FileStat, index: number) => FileRead | undefined): Observable<FileRead[]> {
     return defer(() => {
-      const file = parseFile(this.jobOf(stat));
-      return file.ok ? this.readParsed(stat, file, changes) : this.readFile(stat, changes);
+      const reads: FileRead[] = [];
+      let first = 0;
+      for (; first < files.length; first++) {
+        const read = now(files[first] as FileStat, first);
+        if (read === undefined) break;
+        reads.push(read);
+      }
+      if (first === files.length) return of(reads);
+      return from(files.slice(first)).pipe(
+        concatMap((stat, k) => {
+          const read = k === 0 ? undefined : now(stat, first + k);
+          return read === undefined ? this.readFile(stat, changes) : of(read);
+        }),
+        reduce((all, read) => {
+          all.push(read);
+          return all;
+        }, reads),
+      );
     });
+  }
+
+  /** A file read and parsed whole by this thread, or undefined for one to read the ordinary way (compressed, too large to read whole, or not read whole here). */
+  private readLocally(stat: FileStat, changes: FileChange[]): FileRead | undefined {
+    if (!this.threadable(stat)) return undefined;
+    const file = parseFile(this.jobOf(stat));
+    return file.ok ? this.readParsed(stat, file, changes) : undefined;
   }
 
   /** Parse threads for this batch (files read whole)? If threads were asked for, or the input is large enough. */
@@ -715,6 +742,7 @@ class JsonFileSource<R> implements Source<R> {
     return !isGzip(stat.name) && stat.size <= THREAD_MAX_FILE_BYTES;
   }
 
+  /** The file's job: how this source reads files, the file's path, and its size as listed (so it is read without a first fstat). A literal of the same shape every time (no spreads: this runs per file). */
   private jobOf(stat: FileStat): ParseFileJob {
     const c = this.c;
     return {
@@ -722,18 +750,19 @@ class JsonFileSource<R> implements Source<R> {
       schema: c.schema,
       mode: c.mode,
       columnNameOfCorruptRecord: c.corruptColumn,
-      ...(c.timestampFormat === undefined ? {} : { timestampFormat: c.timestampFormat }),
-      ...(c.timeZone === undefined ? {} : { timeZone: c.timeZone }),
+      timestampFormat: c.timestampFormat,
+      timeZone: c.timeZone,
       maxLineBytes: c.maxLineBytes,
       headBytes: HEAD_BYTES,
       maxFileBytes: THREAD_MAX_FILE_BYTES,
+      listedSize: stat.size,
     };
   }
 
   /** A file read and parsed whole (by a worker, or here): checked against its listing as any file read, its blocks parsed already. */
-  private readParsed(stat: FileStat, file: ParsedFile & { ok: true }, changes: FileChange[]): Observable<FileRead> {
+  private readParsed(stat: FileStat, file: ParsedFile & { ok: true }, changes: FileChange[]): FileRead {
     this.checkRead(stat, file.bytesRead, file.mtimeMs, changes);
-    return of({ stat, status: 'read', blocks: file.blocks, longLines: file.longLines, bytesRead: file.bytesRead });
+    return { stat, status: 'read', blocks: file.blocks, longLines: file.longLines, bytesRead: file.bytesRead };
   }
 
   /** Reads one file into blocks of lines (decompressing a `.gz` file); a missing or corrupt file fails, or is skipped and reported when the options say so. */
@@ -769,7 +798,8 @@ class JsonFileSource<R> implements Source<R> {
 
   /** What was read is remembered for later listings; a file whose size or modification time differ from its listing changed before it was read. */
   private checkRead(stat: FileStat, rawBytes: number, mtimeMs: number, changes: FileChange[]): void {
-    this.readStats.set(stat.path, { size: rawBytes, mtimeMs });
+    // A finite source lists once per run: after that listing no other looks for changes.
+    if (this.c.watch || !this.listedThisRun) this.readStats.set(stat.path, { size: rawBytes, mtimeMs });
     if (rawBytes === stat.size && mtimeMs === stat.mtimeMs) return;
     changes.push({ path: stat.path, before: { size: stat.size, mtimeMs: stat.mtimeMs }, after: { size: rawBytes, mtimeMs }, when: 'beforeRead' });
     this.report({

@@ -59,8 +59,11 @@ export const nodeFileSystem: StreamFileSystem = {
         const all = readdirSync(dir, { withFileTypes: true });
         const entries = accept === undefined ? all : all.filter((e) => accept(e.name));
         stats = [];
+        // join(dir, name) for every name: the directory's part normalised once (a name from
+        // readdir has no separator and is never '.' or '..', so it normalises to itself).
+        const prefix = join(dir, 'x').slice(0, -1);
         for (const e of entries) {
-          const path = join(dir, e.name);
+          const path = prefix + e.name;
           try {
             const s = statSync(path);
             stats.push({ path, name: e.name, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() });

@@ -15,7 +15,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import type { Column } from '../engine/columns.js';
 import { MalformedRecordError } from '../errors.js';
 import { READ_CHUNK_BYTES } from '../fs/bytes.js';
-import { LineBlockSplitter, LineStarts } from '../fs/line-blocks.js';
+import { LineBlockSplitter, LineStarts, type LineBlock, type LongLine } from '../fs/line-blocks.js';
 import type { ParseMode } from '../json-lines.js';
 import type { Schema } from '../schema.js';
 import { parseJsonLinesToColumns } from './columns.js';
@@ -26,13 +26,20 @@ export interface ParseFileJob {
   readonly schema: Schema;
   readonly mode: ParseMode;
   readonly columnNameOfCorruptRecord: string;
-  readonly timestampFormat?: string;
-  readonly timeZone?: string;
+  readonly timestampFormat?: string | undefined;
+  readonly timeZone?: string | undefined;
   readonly maxLineBytes: number;
   /** Bytes of a long line kept for its report. */
   readonly headBytes: number;
   /** A larger file is left to the source (it reads it in chunks). */
   readonly maxFileBytes: number;
+  /**
+   * The file's size in the listing the source took it from, if known: the file is then read
+   * without a first `fstat` (the listing's size sizes the buffer and says it is small enough),
+   * and a read that stops at that size is its end. What the file is when read (its bytes, its
+   * modification time by `fstat` after the read) is still what the result says.
+   */
+  readonly listedSize?: number;
 }
 
 /** A malformed line as the source reports it (`raw` before its cut to the report's limit). */
@@ -72,7 +79,13 @@ export type ParsedFile =
 const SCRATCH_MAX_BYTES = 16 * 1024 * 1024;
 let scratch = Buffer.alloc(0);
 
-/** The file's bytes from its start to its end (which may be past `size` if it grew): into the thread's buffer when small enough. */
+/**
+ * The file's bytes from its start to its end (which may be past `size` if it grew): into the
+ * thread's buffer when small enough. A read of a regular file returns less than it was asked
+ * for only at the file's end, so a first read that stops exactly at the expected size is the
+ * whole file (one `read` call, not a second one to see the end); any other count reads on to
+ * the end.
+ */
 function readWhole(fd: number, size: number): Uint8Array {
   if (size >= SCRATCH_MAX_BYTES) return readFileSync(fd);
   if (scratch.length < size + 1) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(64 * 1024, 2 * (size + 1))));
@@ -82,9 +95,10 @@ function readWhole(fd: number, size: number): Uint8Array {
       // It grew past the buffer: the rest as readFileSync reads it.
       return Buffer.concat([scratch.subarray(0, n), readFileSync(fd)]);
     }
-    const got = readSync(fd, scratch, n, scratch.length - n, null); // from the current position, which readFileSync continues from
-    if (got === 0) return scratch.subarray(0, n);
+    const asked = scratch.length - n;
+    const got = readSync(fd, scratch, n, asked, null); // from the current position, which readFileSync continues from
     n += got;
+    if (got === 0 || (got < asked && n === size)) return scratch.subarray(0, n);
   }
 }
 
@@ -95,29 +109,35 @@ export function parseFile(job: ParseFileJob): ParsedFile {
   let fd: number | undefined;
   try {
     fd = openSync(job.path, 'r');
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > job.maxFileBytes) return { ok: false, why: 'not a file a worker reads whole' };
-    bytes = readWhole(fd, stat.size);
+    const listed = job.listedSize;
+    let size: number;
+    if (listed !== undefined && listed <= job.maxFileBytes) {
+      size = listed;
+    } else {
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || stat.size > job.maxFileBytes) return { ok: false, why: 'not a file a worker reads whole' };
+      size = stat.size;
+    }
+    bytes = readWhole(fd, size);
+    // Reading a directory fails (EISDIR); a file that grew too large since its listing is left to the source.
+    if (bytes.length > job.maxFileBytes) return { ok: false, why: 'not a file a worker reads whole' };
     mtimeMs = fstatSync(fd).mtimeMs;
   } catch (err) {
     return { ok: false, why: err instanceof Error ? err.message : String(err) };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  // In the chunks the file system reads a large file in, so the blocks are the ones it gives.
-  const splitter = new LineBlockSplitter(job.maxLineBytes, job.headBytes);
-  for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES) splitter.push(bytes.subarray(at, Math.min(bytes.length, at + READ_CHUNK_BYTES)));
-  splitter.end();
+  const lines = blocksOf(bytes, job);
   const blocks: ParsedBlock[] = [];
-  for (const block of splitter.blocks) {
+  for (const block of lines.blocks) {
     const starts = new LineStarts(block.bytes);
     const malformed: MalformedLine[] = [];
     const options = {
       path: job.path,
       mode: job.mode,
       columnNameOfCorruptRecord: job.columnNameOfCorruptRecord,
-      ...(job.timestampFormat === undefined ? {} : { timestampFormat: job.timestampFormat }),
-      ...(job.timeZone === undefined ? {} : { timeZone: job.timeZone }),
+      timestampFormat: job.timestampFormat,
+      timeZone: job.timeZone,
       lineOffset: block.firstLine - 1,
       onMalformed: (line: number, reason: string, raw: string) => malformed.push({ line, byteOffset: block.byteOffset + starts.of(line - block.firstLine + 1), reason, raw }),
     };
@@ -131,7 +151,21 @@ export function parseFile(job: ParseFileJob): ParsedFile {
       break; // the source stops at this line
     }
   }
-  return { ok: true, bytesRead: splitter.bytesIn, mtimeMs, blocks, longLines: splitter.longLines };
+  return { ok: true, bytesRead: bytes.length, mtimeMs, blocks, longLines: lines.longLines };
+}
+
+/**
+ * The file's lines in blocks, as the source's `LineBlockSplitter` cuts them from the chunks the
+ * file system reads a large file in. A file smaller than a chunk with no line too long (no
+ * longer than the limit as a whole) is one block of all its bytes: what the splitter gives it,
+ * without the splitter.
+ */
+function blocksOf(bytes: Uint8Array, job: ParseFileJob): { readonly blocks: readonly LineBlock[]; readonly longLines: readonly LongLine[] } {
+  if (bytes.length < READ_CHUNK_BYTES && bytes.length <= job.maxLineBytes) return { blocks: bytes.length === 0 ? [] : [{ bytes, firstLine: 1, byteOffset: 0 }], longLines: [] };
+  const splitter = new LineBlockSplitter(job.maxLineBytes, job.headBytes);
+  for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES) splitter.push(bytes.subarray(at, Math.min(bytes.length, at + READ_CHUNK_BYTES)));
+  splitter.end();
+  return splitter;
 }
 
 /** The buffers a parsed file can hand over to another thread without a copy. */
