@@ -120,20 +120,27 @@ export class CheckpointDir {
 
   /** The numbered files of a log directory (`offsets`, `commits`, ...), ascending; temp files are ignored. */
   numbers(sub: string, suffix = ''): number[] {
+    return this.numbersBySuffix(sub, [suffix])[0] ?? [];
+  }
+
+  /** `numbers` for each suffix, from one listing of the directory. */
+  numbersBySuffix(sub: string, suffixes: readonly string[]): number[][] {
     let names: string[];
     try {
       names = readdirSync(this.path(sub));
     } catch (err) {
-      if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT') return [];
+      if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT') return suffixes.map(() => []);
       throw new CheckpointError(this.path(sub), `cannot be listed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    const out: number[] = [];
-    for (const name of names) {
-      if (name.startsWith('.') || !name.endsWith(suffix)) continue;
-      const n = Number(name.slice(0, name.length - suffix.length));
-      if (Number.isInteger(n) && n >= 0) out.push(n);
-    }
-    return out.sort((a, b) => a - b);
+    return suffixes.map((suffix) => {
+      const out: number[] = [];
+      for (const name of names) {
+        if (name.startsWith('.') || !name.endsWith(suffix)) continue;
+        const n = Number(name.slice(0, name.length - suffix.length));
+        if (Number.isInteger(n) && n >= 0) out.push(n);
+      }
+      return out.sort((a, b) => a - b);
+    });
   }
 
   remove(rel: string): void {

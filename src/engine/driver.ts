@@ -902,10 +902,11 @@ function isIncrement(value: JsonValue): value is { increment: JsonValue } {
  */
 function dropOldSourceLogs(cp: CheckpointDir, batchId: number, incremental: boolean): void {
   const dir = 'sources/0';
-  const base = cp.numbers(dir, '.compact').filter((id) => id <= batchId).at(-1);
+  const [plain = [], compact = []] = cp.numbersBySuffix(dir, ['', '.compact']); // one listing
+  const base = compact.filter((id) => id <= batchId).at(-1);
   const keepFrom = incremental ? (base ?? 0) : batchId - 1;
-  for (const id of cp.numbers(dir)) if (id < keepFrom) cp.remove(`${dir}/${id}`);
-  for (const id of cp.numbers(dir, '.compact')) if (id < keepFrom) cp.remove(`${dir}/${id}.compact`);
+  for (const id of plain) if (id < keepFrom) cp.remove(`${dir}/${id}`);
+  for (const id of compact) if (id < keepFrom) cp.remove(`${dir}/${id}.compact`);
 }
 
 /** Writes a provider's latest version: a delta, and a full snapshot every SNAPSHOT_INTERVAL versions; drops files no restore needs. */
