@@ -773,7 +773,8 @@ function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[]): Driver
   for (let f = 0; f < nf; f++) {
     decl.push(`let c${f} = ${columnOf(f)};`);
     reload.push(`c${f} = ${columnOf(f)};`);
-    if (kinds[f] === K_STRING) decl.push(`const d${f} = scan.dicts[${f}];`);
+    // A string column's two most recently read values (start in the block, length, id), compared before any hashing.
+    if (kinds[f] === K_STRING) decl.push(`const d${f} = scan.dicts[${f}];\nlet m${f}s = 0, m${f}l = -1, m${f}i = 0, n${f}s = 0, n${f}l = -1, n${f}i = 0;`);
   }
   /** Checks that the bytes at p are `bytes` (p + k for byte k), then moves p past them. */
   const expectBytes = (bytes: readonly number[]): string =>
@@ -826,20 +827,40 @@ return row;`;
 function valueCode(kind: number, f: number): string {
   switch (kind) {
     case K_STRING:
-      // Plain ASCII without escapes, hashed while its end is found.
+      // One of the two values read last (their bytes then a quote), else plain ASCII without
+      // escapes, hashed while its end is found, looked up in the dictionary.
       return `if (b[p] !== ${QUOTE}) break fast;
 const s = ++p;
-let h = ${HASH_SEED};
-for (;;) {
-  if (p >= len) break fast;
-  const c = b[p];
-  if (c === ${QUOTE}) break;
-  if (c === ${BACKSLASH} || c < ${SPACE} || c >= 128) break fast;
-  h = Math.imul(h ^ c, ${HASH_PRIME});
-  p++;
-}
-c${f}[row] = d${f}.idOfHashed(s, p, h);
-p++;`;
+let k = -2;
+if (b[s + m${f}l] === ${QUOTE}) for (k = 0; k < m${f}l && b[s + k] === b[m${f}s + k]; ) k++;
+if (k === m${f}l) {
+  c${f}[row] = m${f}i;
+  p = s + k + 1;
+} else {
+  k = -2;
+  if (b[s + n${f}l] === ${QUOTE}) for (k = 0; k < n${f}l && b[s + k] === b[n${f}s + k]; ) k++;
+  if (k === n${f}l) {
+    c${f}[row] = n${f}i;
+    p = s + k + 1;
+    n${f}s = m${f}s; n${f}l = m${f}l; n${f}i = m${f}i;
+    m${f}s = s; m${f}l = k; m${f}i = c${f}[row];
+  } else {
+    let h = ${HASH_SEED};
+    for (;;) {
+      if (p >= len) break fast;
+      const c = b[p];
+      if (c === ${QUOTE}) break;
+      if (c === ${BACKSLASH} || c < ${SPACE} || c >= 128) break fast;
+      h = Math.imul(h ^ c, ${HASH_PRIME});
+      p++;
+    }
+    const id = d${f}.idOfHashed(s, p, h);
+    c${f}[row] = id;
+    n${f}s = m${f}s; n${f}l = m${f}l; n${f}i = m${f}i;
+    m${f}s = s; m${f}l = p - s; m${f}i = id;
+    p++;
+  }
+}`;
     case K_BOOLEAN:
       return `if (b[p] === ${LOWER_T} && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101) { c${f}[row] = true; p += 4; }
 else if (b[p] === ${LOWER_F} && b[p + 1] === 97 && b[p + 2] === 108 && b[p + 3] === 115 && b[p + 4] === 101) { c${f}[row] = false; p += 5; }

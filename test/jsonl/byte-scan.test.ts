@@ -167,6 +167,15 @@ describe('the byte scanner against the text path', () => {
     expect(column?.kind === 'dict' && column.dict.length).toBe(2 + 12);
   });
 
+  it('reads a value that the last values read start with, or that starts them (the recent values are compared first)', () => {
+    const values = ['Open', 'Op', '', 'Open', '', 'Opener', 'Op', 'O', 'Open', 'Close', 'Open', 'Close', '', '', 'Closed', 'Clos', 'Close'];
+    const rows = expectSameAsText(values.map((v, i) => `{"time":${i},"action":"${v}"}`).join('\n'), EVENTS);
+    expect(rows.map((r) => r['action'])).toEqual(values);
+    // A recent value's bytes followed by something other than the closing quote: not that value.
+    const bad = expectSameAsText(['{"time":1,"action":"Op"}', '{"time":2,"action":"OpX}', '{"time":3,"action":""}', '{"time":4,"action":"}}', '{"time":5,"action":"Op"}'].join('\n'), EVENTS);
+    expect(bad.map((r) => r[CORRUPT] === null)).toEqual([true, false, true, false, true]);
+  });
+
   it('grows the dictionary past its initial table, in both paths', () => {
     const values = Array.from({ length: 5000 }, (_, i) => `user-${(i * 7919) % 3001}`);
     const text = values.map((v, i) => (i % 3 === 0 ? `{"action":"${v}","time":${i}}` : `{"time":${i},"action":"${v}"}`)).join('\n');
