@@ -3,7 +3,7 @@
 // and after a change, in one process, over blocks of lines held in memory (as a file in the page
 // cache is read into one buffer and parsed).
 //
-//   node bench/byte-scan.bench.mjs [--base REF] [--rounds N] [--lines N] [--quick]
+//   node bench/byte-scan.bench.mjs [--base REF] [--rounds N] [--lines N] [--only notebook,wide,shuffled] [--quick]
 //
 // "before" is src/jsonl/byte-scan.ts as of git REF (default: the commit before the specialised
 // scanner), "after" is the working tree's; each is bundled with esbuild-wasm together with the
@@ -112,11 +112,14 @@ function blocksOf(lines) {
   return blocks;
 }
 
+const only = opt('--only', 'notebook,wide,shuffled').split(',');
 const datasets = [
-  { name: 'notebook', schema: NOTEBOOK, blocks: blocksOf(notebookLines(LINES, false)) },
-  { name: 'wide', schema: WIDE, blocks: blocksOf(wideLines(Math.floor(LINES / 4))) },
-  { name: 'shuffled', schema: NOTEBOOK, blocks: blocksOf(notebookLines(Math.floor(LINES / 4), true)) },
-];
+  { name: 'notebook', schema: NOTEBOOK, make: () => blocksOf(notebookLines(LINES, false)) },
+  { name: 'wide', schema: WIDE, make: () => blocksOf(wideLines(Math.floor(LINES / 4))) },
+  { name: 'shuffled', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 4), true)) },
+]
+  .filter((ds) => only.includes(ds.name))
+  .map(({ make, ...ds }) => ({ ...ds, blocks: make() }));
 
 const options = { path: 'bench.json', mode: 'FAILFAST', columnNameOfCorruptRecord: '_corrupt_record' };
 
