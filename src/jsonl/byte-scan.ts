@@ -479,6 +479,41 @@ class BlockScan {
     this.seen = new Int32Array(nf);
   }
 
+  /**
+   * The order of the fields in the block's first line when it holds every field once and no
+   * other key, all written plainly (`{"k":v,...}`, no whitespace): files are mostly written
+   * with one order of keys, not always the schema's. Else the schema's order.
+   */
+  firstLineOrder(): number[] {
+    const b = this.bytes;
+    const len = this.len;
+    const names = this.names;
+    const nf = names.length;
+    const schemaOrder = Array.from({ length: nf }, (_, f) => f);
+    const order: number[] = [];
+    let p = 0;
+    if (nf === 0 || b[p] !== LBRACE) return schemaOrder;
+    p++;
+    for (;;) {
+      if (b[p] !== QUOTE) return schemaOrder;
+      const ks = p + 1;
+      const ke = plainStringEnd(b, ks, len);
+      if (ke < 0 || b[ke + 1] !== COLON) return schemaOrder;
+      let f = -1;
+      for (let g = 0; g < nf && f < 0; g++) {
+        const name = names[g] as Uint8Array;
+        if (name.length === ke - ks && name.every((c, j) => b[ks + j] === c)) f = g;
+      }
+      if (f < 0 || order.includes(f)) return schemaOrder;
+      order.push(f);
+      p = skipValue(b, ke + 2, len, 0);
+      if (p < 0) return schemaOrder;
+      if (b[p] === RBRACE) return order.length === nf ? order : schemaOrder;
+      if (b[p] !== COMMA) return schemaOrder;
+      p++;
+    }
+  }
+
   latin1(start: number, end: number): string {
     return this.buffer.toString('latin1', start, end);
   }
@@ -724,7 +759,7 @@ class BlockScan {
  */
 export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly JsonlField[], options: ColumnarScanOptions, fallback: Fallback): ColumnarScan {
   const scan = new BlockScan(bytes, fields, options, fallback);
-  const row = (compiledDriver(scan.kinds, scan.names) ?? generalDriver)(scan);
+  const row = (compiledDriver(scan.kinds, scan.names, scan.firstLineOrder()) ?? generalDriver)(scan);
   // A block ending in a terminator has one more (empty) line in the text path: no row either way.
   const columns: Column[] = [];
   const outNames: string[] = [];
@@ -750,17 +785,17 @@ const drivers = new Map<string, Driver>();
 
 /**
  * A driver that reads a line written exactly as `{"k0":v0,"k1":v1,...}` (every field of the
- * schema once, in schema order, no whitespace) with each key compared byte by byte at its known
+ * schema once, in the given order of fields, no whitespace) with each key compared byte by byte at its known
  * place and each value read by its field's kind, and gives any other line, or any value it does
  * not take, to the general path from the line's start. The generated code holds numbers only
  * (field indexes, key bytes, byte values): no name or text of the schema is spliced into it.
  * It takes exactly what the general path takes, with the same values (the general path would
  * read such a line the same way: the same keys in the same order).
  */
-function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[]): Driver | undefined {
+function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[], order: readonly number[]): Driver | undefined {
   const nf = kinds.length;
   if (nf > MAX_COMPILED_FIELDS || names.some((n) => n.length > MAX_COMPILED_KEY_BYTES)) return undefined;
-  const cacheKey = Array.from(kinds).join(',') + '|' + names.map((n) => Array.from(n).join('.')).join(',');
+  const cacheKey = Array.from(kinds).join(',') + '|' + names.map((n) => Array.from(n).join('.')).join(',') + '|' + order.join(',');
   const cached = drivers.get(cacheKey);
   if (cached !== undefined) return cached;
 
@@ -792,8 +827,9 @@ function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[]): Driver
   };
   const nullCheck = `b[p] === ${LOWER_N} && b[p + 1] === 117 && b[p + 2] === 108 && b[p + 3] === 108`;
   const body: string[] = [expectBytes([LBRACE])];
-  for (let f = 0; f < nf; f++) {
-    const key = [...(f === 0 ? [] : [COMMA]), QUOTE, ...(names[f] as Uint8Array), QUOTE, COLON];
+  for (let j = 0; j < nf; j++) {
+    const f = order[j] as number;
+    const key = [...(j === 0 ? [] : [COMMA]), QUOTE, ...(names[f] as Uint8Array), QUOTE, COLON];
     body.push(expectBytes(key));
     body.push(`if (${nullCheck}) { B.setNull(${f}, row); p += 4; } else {`);
     body.push(valueCode(kinds[f] as number, f));

@@ -70,6 +70,20 @@ describe('the byte scanner against the text path', () => {
     expect(rows.map((r) => r['time'])).toEqual([1469501107000, 1469501108000, 1469501109000, null, 1469501110000, 1469501111000, null, 1469501112000]);
   });
 
+  it('reads lines in the key order of the block\'s first line, whatever the schema\'s order, and any other line as well', () => {
+    const other = ['{"s":"a","b":true,"d":0.5,"i":1,"l":2,"ts":3}', '{"s":"b","b":false,"d":-1.25,"i":-1,"l":-2,"ts":-3}'];
+    const mixed = ['{"ts":1,"s":"c","l":1,"i":1,"d":1,"b":true}', '{"s":null,"b":null,"d":null,"i":null,"l":null,"ts":null}', '{"b":true,"s":"d"}', '{"s":"e","b":true,"d":0.5,"i":1,"l":2,"ts":3,"x":0}'];
+    // First lines that set no order: a key missing, a key repeated, a key not in the schema, whitespace, an escaped key.
+    const firsts = ['{"s":"a","b":true}', '{"s":"a","s":"b","b":true,"d":1,"i":1,"l":1,"ts":1}', '{"x":1,"s":"a","b":true,"d":1,"i":1,"l":1,"ts":1}', '{ "s":"a"}', '{"\\u0073":"a","b":true,"d":1,"i":1,"l":1,"ts":1}', ''];
+    for (const first of [...firsts, ...other]) {
+      const rows = expectSameAsText([first, ...other, ...mixed, ...other].join('\n'), SCALARS);
+      expect(rows.slice(-2).map((r) => [r['s'], r['b'], r['d'], r['i'], r['l'], r['ts']])).toEqual([
+        ['a', true, 0.5, 1, 2, 3000],
+        ['b', false, -1.25, -1, -2, -3000],
+      ]);
+    }
+  });
+
   it('gives a line with a repeated key to the fallback, which keeps the last value as JSON.parse does', () => {
     const rows = expectSameAsText(
       ['{"time":1,"action":"a","time":2}', '{"time":1,"time":3,"action":"b"}', '{"action":"c","action":"d","time":4}', '{"time":5,"action":"e","action":null}'].join('\n'),
