@@ -13,8 +13,18 @@
  * blank line) is decoded and given to `fallback`, which reads it exactly as the text path reads
  * it (`src/jsonl/columns.ts`: the text scanner, then the reference reader, then the parse
  * mode). So the fast path only ever accepts a line that the text path accepts with the same
- * values: `test/jsonl/byte-scan.test.ts` checks the columns against the text path's rows on
- * generated texts.
+ * values: `test/jsonl/fast-scan.test.ts` checks the columns against the text path's rows on
+ * generated texts, and `test/jsonl/byte-scan.test.ts` the cases each fast path must get right.
+ *
+ * Two fast paths, tried in turn (decision 0025). A reader compiled per schema (`compiledDriver`:
+ * one function per list of field kinds, key names and key order, cached) takes a line written
+ * exactly as `{"k0":v0,"k1":v1,...}`, every field once in one order (the order of the block's
+ * first line when it has that shape, else the schema's): each key is compared at its known place
+ * (four bytes at a time), each value read by its field's kind straight into its column, a string
+ * first compared with the column's two last values and otherwise hashed while its end is found.
+ * Any other line, or any value it does not take, goes from the line's start to the general path
+ * (`BlockScan.general`: any key order, unknown keys skipped), and from there to the fallback. The
+ * compiled reader takes only lines the general path takes, with the same values.
  *
  * Lines end at '\n', '\r\n' or a lone '\r', as in the text path; line numbers are 1-based within
  * the block. A byte order mark at the block's start goes to the fallback with its line (the
