@@ -3,18 +3,19 @@
 // and after a change, in one process, over blocks of lines held in memory (as a file in the page
 // cache is read into one buffer and parsed).
 //
-//   node bench/byte-scan.bench.mjs [--base REF] [--rounds N] [--lines N] [--only notebook,wide,shuffled] [--quick]
+//   node bench/byte-scan.bench.mjs [--base REF] [--rounds N] [--lines N] [--only notebook,wide,shuffled,small] [--quick]
 //
 // "before" is src/jsonl/byte-scan.ts as of git REF (default: the commit before the specialised
 // scanner), "after" is the working tree's; each is bundled with esbuild-wasm together with the
 // working tree's other modules (columns.ts, fast-scan.ts, ...), so only the scanner differs.
 // Nothing is built into dist/.
 //
-// Datasets (each cut into blocks of 20,000 lines, one block = one file of the notebook set):
+// Datasets (cut into blocks of 20,000 lines, one block = one file of the notebook set, unless said):
 //   notebook  {"time":1469501107,"action":"Open"}: scripts/generate-events.mjs's events
 //   wide      7 columns (int, string of 1,000 values, long, double, boolean, timestamp, string
 //             of 2 values), keys in schema order
 //   shuffled  the notebook lines with the keys in the other order
+//   small     the notebook lines in blocks of 10 lines (many small files: the per-block set-up)
 //
 // Method: paired and alternating. Each round parses every block of a dataset once with each
 // version, the order swapped every round; reported per version: the median ns per line and
@@ -106,17 +107,18 @@ const WIDE = {
   fields: [field('id', 'int'), field('user', 'string'), field('bytes', 'long'), field('amount', 'double'), field('ok', 'boolean'), field('time', 'timestamp'), field('kind', 'string')],
 };
 
-function blocksOf(lines) {
+function blocksOf(lines, size = LINES_PER_BLOCK) {
   const blocks = [];
-  for (let i = 0; i < lines.length; i += LINES_PER_BLOCK) blocks.push(Buffer.from(lines.slice(i, i + LINES_PER_BLOCK).join('\n') + '\n'));
+  for (let i = 0; i < lines.length; i += size) blocks.push(Buffer.from(lines.slice(i, i + size).join('\n') + '\n'));
   return blocks;
 }
 
-const only = opt('--only', 'notebook,wide,shuffled').split(',');
+const only = opt('--only', 'notebook,wide,shuffled,small').split(',');
 const datasets = [
   { name: 'notebook', schema: NOTEBOOK, make: () => blocksOf(notebookLines(LINES, false)) },
   { name: 'wide', schema: WIDE, make: () => blocksOf(wideLines(Math.floor(LINES / 4))) },
   { name: 'shuffled', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 4), true)) },
+  { name: 'small', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 10), false), 10) },
 ]
   .filter((ds) => only.includes(ds.name))
   .map(({ make, ...ds }) => ({ ...ds, blocks: make() }));

@@ -430,6 +430,46 @@ function skipValue(b: Uint8Array, i: number, end: number, depth: number): number
 /** Powers of ten exact as doubles (up to 10^22). */
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
+/** What every block read with one list of fields shares: the fields' kinds and keys, and the readers compiled for them. */
+class SchemaReader {
+  readonly kinds: Int32Array;
+  /** Each field's key as written (JSON.stringify's form, UTF-8). */
+  readonly names: readonly Uint8Array[];
+  private inSchemaOrder: Driver | undefined;
+  private readonly byOrder = new Map<string, Driver>();
+
+  constructor(fields: readonly JsonlField[], timestampStrings: boolean) {
+    this.kinds = Int32Array.from(fields, (field) => kindOf(field, timestampStrings));
+    // A key is matched as written without escapes (JSON.stringify's form); one written otherwise goes to the fallback.
+    this.names = fields.map((field) => Buffer.from(JSON.stringify(field.name).slice(1, -1), 'utf8'));
+  }
+
+  /** The driver for lines with the keys in `order` (undefined: the schema's order). */
+  driver(order: readonly number[] | undefined): Driver {
+    if (order === undefined) {
+      this.inSchemaOrder ??= compiledDriver(this.kinds, this.names, Array.from(this.kinds, (_, f) => f)) ?? generalDriver;
+      return this.inSchemaOrder;
+    }
+    const key = order.join(',');
+    let driver = this.byOrder.get(key);
+    if (driver === undefined) {
+      driver = compiledDriver(this.kinds, this.names, order) ?? generalDriver;
+      if (this.byOrder.size < 16) this.byOrder.set(key, driver);
+    }
+    return driver;
+  }
+}
+
+/** The schema readers of each list of fields (the file source passes the same list for every block of a query), with ISO timestamp strings or without. */
+const schemaReaders = new WeakMap<readonly JsonlField[], { strings?: SchemaReader; seconds?: SchemaReader }>();
+
+function schemaReader(fields: readonly JsonlField[], timestampStrings: boolean): SchemaReader {
+  let readers = schemaReaders.get(fields);
+  if (readers === undefined) schemaReaders.set(fields, (readers = {}));
+  if (timestampStrings) return (readers.strings ??= new SchemaReader(fields, true));
+  return (readers.seconds ??= new SchemaReader(fields, false));
+}
+
 /** Reads every line of a block (a compiled fast path, or the general path alone); returns the number of rows. */
 type Driver = (scan: BlockScan) => number;
 
@@ -456,7 +496,7 @@ class BlockScan {
   readonly dicts: (Dictionary | undefined)[] = [];
   readonly extra: unknown[] | undefined;
   /** Each field's key as written (JSON.stringify's form, UTF-8). */
-  readonly names: Uint8Array[] = [];
+  readonly names: readonly Uint8Array[];
   readonly kinds: Int32Array;
   /** After `general`: where the next line starts. */
   next = 0;
@@ -468,21 +508,15 @@ class BlockScan {
 
   constructor(
     readonly bytes: Uint8Array,
-    fields: readonly JsonlField[],
+    schema: SchemaReader,
     options: ColumnarScanOptions,
     private readonly fallback: Fallback,
   ) {
-    const nf = fields.length;
+    this.kinds = schema.kinds;
+    this.names = schema.names;
+    const nf = this.kinds.length;
     this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.kinds = new Int32Array(nf);
-    for (let f = 0; f < nf; f++) {
-      const field = fields[f] as JsonlField;
-      this.kinds[f] = kindOf(field, options.timestampStrings);
-      this.dicts.push(this.kinds[f] === K_STRING ? new Dictionary(bytes, this.buffer) : undefined);
-      // A key is matched as written without escapes (JSON.stringify's form); one written otherwise goes to the fallback.
-      const quoted = JSON.stringify(field.name);
-      this.names.push(Buffer.from(quoted.slice(1, -1), 'utf8'));
-    }
+    for (let f = 0; f < nf; f++) this.dicts.push(this.kinds[f] === K_STRING ? new Dictionary(bytes, this.buffer) : undefined);
     this.len = bytes.length;
     this.builders = new Builders(this.kinds, this.dicts, Math.max(64, this.len >> 5));
     this.extra = options.extraColumn === undefined ? undefined : [];
@@ -491,35 +525,51 @@ class BlockScan {
 
   /**
    * The order of the fields in the block's first line when it holds every field once and no
-   * other key, all written plainly (`{"k":v,...}`, no whitespace): files are mostly written
-   * with one order of keys, not always the schema's. Else the schema's order.
+   * other key, all written plainly (`{"k":v,...}`, no whitespace), and that is not the schema's
+   * own order: files are mostly written with one order of keys, not always the schema's.
+   * Undefined for the schema's order.
    */
-  firstLineOrder(): number[] {
+  firstLineOrder(): number[] | undefined {
     const b = this.bytes;
     const len = this.len;
     const names = this.names;
     const nf = names.length;
-    const schemaOrder = Array.from({ length: nf }, (_, f) => f);
-    const order: number[] = [];
     let p = 0;
-    if (nf === 0 || b[p] !== LBRACE) return schemaOrder;
-    p++;
+    if (nf === 0 || b[p] !== LBRACE) return undefined;
+    // The schema's order, the common case, without a list.
+    let f = 0;
+    for (; f < nf; f++) {
+      const name = names[f] as Uint8Array;
+      const ks = p + 2;
+      if (b[p + 1] !== QUOTE || b[ks + name.length] !== QUOTE || b[ks + name.length + 1] !== COLON) break;
+      let k = 0;
+      while (k < name.length && b[ks + k] === name[k]) k++;
+      if (k < name.length) break;
+      p = skipValue(b, ks + name.length + 2, len, 0);
+      if (p < 0 || b[p] !== (f === nf - 1 ? RBRACE : COMMA)) break;
+    }
+    if (f === nf) return undefined;
+    const order: number[] = [];
+    p = 1;
     for (;;) {
-      if (b[p] !== QUOTE) return schemaOrder;
+      if (b[p] !== QUOTE) return undefined;
       const ks = p + 1;
       const ke = plainStringEnd(b, ks, len);
-      if (ke < 0 || b[ke + 1] !== COLON) return schemaOrder;
-      let f = -1;
-      for (let g = 0; g < nf && f < 0; g++) {
+      if (ke < 0 || b[ke + 1] !== COLON) return undefined;
+      let g = 0;
+      for (; g < nf; g++) {
         const name = names[g] as Uint8Array;
-        if (name.length === ke - ks && name.every((c, j) => b[ks + j] === c)) f = g;
+        if (name.length !== ke - ks) continue;
+        let k = 0;
+        while (k < name.length && b[ks + k] === name[k]) k++;
+        if (k === name.length) break;
       }
-      if (f < 0 || order.includes(f)) return schemaOrder;
-      order.push(f);
+      if (g === nf || order.includes(g)) return undefined;
+      order.push(g);
       p = skipValue(b, ke + 2, len, 0);
-      if (p < 0) return schemaOrder;
-      if (b[p] === RBRACE) return order.length === nf ? order : schemaOrder;
-      if (b[p] !== COMMA) return schemaOrder;
+      if (p < 0) return undefined;
+      if (b[p] === RBRACE) return order.length === nf ? order : undefined;
+      if (b[p] !== COMMA) return undefined;
       p++;
     }
   }
@@ -768,8 +818,9 @@ class BlockScan {
  * Columns come in field order, then the extra column if any.
  */
 export function scanJsonLinesToColumns(bytes: Uint8Array, fields: readonly JsonlField[], options: ColumnarScanOptions, fallback: Fallback): ColumnarScan {
-  const scan = new BlockScan(bytes, fields, options, fallback);
-  const row = (compiledDriver(scan.kinds, scan.names, scan.firstLineOrder()) ?? generalDriver)(scan);
+  const reader = schemaReader(fields, options.timestampStrings);
+  const scan = new BlockScan(bytes, reader, options, fallback);
+  const row = reader.driver(scan.firstLineOrder())(scan);
   // A block ending in a terminator has one more (empty) line in the text path: no row either way.
   const columns: Column[] = [];
   const outNames: string[] = [];
