@@ -84,6 +84,27 @@ describe('the byte scanner against the text path', () => {
     }
   });
 
+  it('reads lines with every field, in one key order per block, as the text path does (property)', () => {
+    const integer = fc.oneof(fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }).map(String), fc.integer({ min: -(2 ** 31) - 2, max: 2 ** 31 + 1 }).map(String), fc.constantFrom('0', '-0', '00', '01', '-', '1.0', '1e3', '123456789012345', '1234567890123456'));
+    const value: Record<string, fc.Arbitrary<string>> = {
+      ts: fc.oneof(integer, fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => JSON.stringify(d.toISOString()))),
+      s: fc.oneof(fc.constantFrom('"Open"', '"Close"', '"Op"', '""'), fc.string({ maxLength: 6 }).map((v) => JSON.stringify(v)), fc.string({ unit: 'grapheme', maxLength: 3 }).map((v) => JSON.stringify(v))),
+      l: integer,
+      i: integer,
+      d: fc.oneof(integer, fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)), fc.constantFrom('0.5', '-12.25', '1.', '.5', '1e400')),
+      b: fc.constantFrom('true', 'false', 'tru', '1'),
+    };
+    const withNull = (a: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.oneof({ weight: 6, arbitrary: a }, { weight: 1, arbitrary: fc.constant('null') });
+    const row = fc.record(Object.fromEntries(Object.entries(value).map(([k, a]) => [k, withNull(a)])) as Record<string, fc.Arbitrary<string>>);
+    const order = fc.shuffledSubarray(SCALARS.map((f) => f.name), { minLength: SCALARS.length, maxLength: SCALARS.length });
+    fc.assert(
+      fc.property(order, fc.array(row, { minLength: 1, maxLength: 12 }), fc.constantFrom('\n', '\r\n'), (keys, rows, eol) => {
+        expectSameAsText(rows.map((r) => '{' + keys.map((k) => `"${k}":${r[k] as string}`).join(',') + '}').join(eol), SCALARS);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('gives a line with a repeated key to the fallback, which keeps the last value as JSON.parse does', () => {
     const rows = expectSameAsText(
       ['{"time":1,"action":"a","time":2}', '{"time":1,"time":3,"action":"b"}', '{"action":"c","action":"d","time":4}', '{"time":5,"action":"e","action":null}'].join('\n'),
