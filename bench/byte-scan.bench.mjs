@@ -3,7 +3,7 @@
 // and after a change, in one process, over blocks of lines held in memory (as a file in the page
 // cache is read into one buffer and parsed).
 //
-//   node bench/byte-scan.bench.mjs [--base REF] [--rounds N] [--lines N] [--only notebook,wide,shuffled,small] [--quick]
+//   node bench/byte-scan.bench.mjs [--base REF] [--rounds N] [--lines N] [--only notebook,wide,shuffled,extra,small] [--quick]
 //
 // "before" is src/jsonl/byte-scan.ts as of git REF (default: the commit before the specialised
 // scanner), "after" is the working tree's; each is bundled with esbuild-wasm together with the
@@ -15,6 +15,8 @@
 //   wide      7 columns (int, string of 1,000 values, long, double, boolean, timestamp, string
 //             of 2 values), keys in schema order
 //   shuffled  the notebook lines with the keys in the other order
+//   extra     the notebook lines with three more keys the schema does not read (a number, an
+//             object, a boolean)
 //   small     the notebook lines in blocks of 10 lines (many small files: the per-block set-up)
 //
 // Method: paired and alternating. Each round parses every block of a dataset once with each
@@ -80,11 +82,13 @@ const versions = {
 // ---------------------------------------------------------------------------------------
 // Datasets.
 
-function notebookLines(n, shuffled) {
+function notebookLines(n, shape) {
   const out = [];
   for (const [time, isOpen] of events({ totalEvents: n, seed: 42, opensPerHour: 1000 })) {
     const action = isOpen ? 'Open' : 'Close';
-    out.push(shuffled ? `{"action":"${action}","time":${time}}` : `{"time":${time},"action":"${action}"}`);
+    if (shape === 'shuffled') out.push(`{"action":"${action}","time":${time}}`);
+    else if (shape === 'extra') out.push(`{"id":${out.length},"time":${time},"device":{"os":"ios","v":[1,2]},"action":"${action}","ok":true}`);
+    else out.push(`{"time":${time},"action":"${action}"}`);
   }
   return out;
 }
@@ -113,12 +117,13 @@ function blocksOf(lines, size = LINES_PER_BLOCK) {
   return blocks;
 }
 
-const only = opt('--only', 'notebook,wide,shuffled,small').split(',');
+const only = opt('--only', 'notebook,wide,shuffled,extra,small').split(',');
 const datasets = [
-  { name: 'notebook', schema: NOTEBOOK, make: () => blocksOf(notebookLines(LINES, false)) },
+  { name: 'notebook', schema: NOTEBOOK, make: () => blocksOf(notebookLines(LINES, 'notebook')) },
   { name: 'wide', schema: WIDE, make: () => blocksOf(wideLines(Math.floor(LINES / 4))) },
-  { name: 'shuffled', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 4), true)) },
-  { name: 'small', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 10), false), 10) },
+  { name: 'shuffled', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 4), 'shuffled')) },
+  { name: 'extra', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 4), 'extra')) },
+  { name: 'small', schema: NOTEBOOK, make: () => blocksOf(notebookLines(Math.floor(LINES / 10), 'notebook'), 10) },
 ]
   .filter((ds) => only.includes(ds.name))
   .map(({ make, ...ds }) => ({ ...ds, blocks: make() }));

@@ -430,6 +430,13 @@ function skipValue(b: Uint8Array, i: number, end: number, depth: number): number
 /** Powers of ten exact as doubles (up to 10^22). */
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
+/** A key of a line as the compiled reader expects it: a field's index, or the bytes of a key not in the schema (its value skipped). */
+type LineKey = number | Uint8Array;
+
+function layoutKey(layout: readonly LineKey[]): string {
+  return layout.map((k) => (typeof k === 'number' ? String(k) : `"${Array.from(k).join('.')}`)).join(',');
+}
+
 /** What every block read with one list of fields shares: the fields' kinds and keys, and the readers compiled for them. */
 class SchemaReader {
   readonly kinds: Int32Array;
@@ -444,16 +451,16 @@ class SchemaReader {
     this.names = fields.map((field) => Buffer.from(JSON.stringify(field.name).slice(1, -1), 'utf8'));
   }
 
-  /** The driver for lines with the keys in `order` (undefined: the schema's order). */
-  driver(order: readonly number[] | undefined): Driver {
-    if (order === undefined) {
+  /** The driver for lines with the keys of `layout` (undefined: the schema's keys in its order). */
+  driver(layout: readonly LineKey[] | undefined): Driver {
+    if (layout === undefined) {
       this.inSchemaOrder ??= compiledDriver(this.kinds, this.names, Array.from(this.kinds, (_, f) => f)) ?? generalDriver;
       return this.inSchemaOrder;
     }
-    const key = order.join(',');
+    const key = layoutKey(layout);
     let driver = this.byOrder.get(key);
     if (driver === undefined) {
-      driver = compiledDriver(this.kinds, this.names, order) ?? generalDriver;
+      driver = compiledDriver(this.kinds, this.names, layout) ?? generalDriver;
       if (this.byOrder.size < 16) this.byOrder.set(key, driver);
     }
     return driver;
@@ -524,12 +531,13 @@ class BlockScan {
   }
 
   /**
-   * The order of the fields in the block's first line when it holds every field once and no
-   * other key, all written plainly (`{"k":v,...}`, no whitespace), and that is not the schema's
-   * own order: files are mostly written with one order of keys, not always the schema's.
-   * Undefined for the schema's order.
+   * The keys of the block's first line when it holds every field once, all written plainly
+   * (`{"k":v,...}`, no whitespace, keys not in the schema in ASCII without escapes), and that is
+   * not the schema's own keys in its order: files are mostly written with one order of keys, not
+   * always the schema's, and often with keys the schema does not read. Undefined for the
+   * schema's keys in its order.
    */
-  firstLineOrder(): number[] | undefined {
+  firstLineOrder(): LineKey[] | undefined {
     const b = this.bytes;
     const len = this.len;
     const names = this.names;
@@ -549,10 +557,11 @@ class BlockScan {
       if (p < 0 || b[p] !== (f === nf - 1 ? RBRACE : COMMA)) break;
     }
     if (f === nf) return undefined;
-    const order: number[] = [];
+    const layout: LineKey[] = [];
+    let found = 0;
     p = 1;
     for (;;) {
-      if (b[p] !== QUOTE) return undefined;
+      if (b[p] !== QUOTE || layout.length >= MAX_COMPILED_FIELDS) return undefined;
       const ks = p + 1;
       const ke = plainStringEnd(b, ks, len);
       if (ke < 0 || b[ke + 1] !== COLON) return undefined;
@@ -564,14 +573,24 @@ class BlockScan {
         while (k < name.length && b[ks + k] === name[k]) k++;
         if (k === name.length) break;
       }
-      if (g === nf || order.includes(g)) return undefined;
-      order.push(g);
+      if (g === nf) {
+        layout.push(b.slice(ks, ke));
+      } else {
+        if (layout.includes(g)) return undefined;
+        layout.push(g);
+        found++;
+      }
       p = skipValue(b, ke + 2, len, 0);
       if (p < 0) return undefined;
-      if (b[p] === RBRACE) return order.length === nf ? order : undefined;
+      if (b[p] === RBRACE) return found === nf ? layout : undefined;
       if (b[p] !== COMMA) return undefined;
       p++;
     }
+  }
+
+  /** The position after the valid JSON value at `p`, or -1 (a key the compiled reader skips). */
+  skip(p: number): number {
+    return skipValue(this.bytes, p, this.len, 0);
   }
 
   latin1(start: number, end: number): string {
@@ -845,18 +864,20 @@ const MAX_COMPILED_KEY_BYTES = 128;
 const drivers = new Map<string, Driver>();
 
 /**
- * A driver that reads a line written exactly as `{"k0":v0,"k1":v1,...}` (every field of the
- * schema once, in the given order of fields, no whitespace) with each key compared byte by byte at its known
- * place and each value read by its field's kind, and gives any other line, or any value it does
- * not take, to the general path from the line's start. The generated code holds numbers only
+ * A driver that reads a line written exactly as `{"k0":v0,"k1":v1,...}` with the keys of
+ * `layout` in its order (every field of the schema once, maybe keys it skips), no whitespace:
+ * each key compared byte by byte at its known place, each value read by its field's kind (or
+ * skipped), and any other line, or any value it does not take, given to the general path from
+ * the line's start. The generated code holds numbers only
  * (field indexes, key bytes, byte values): no name or text of the schema is spliced into it.
  * It takes exactly what the general path takes, with the same values (the general path would
  * read such a line the same way: the same keys in the same order).
  */
-function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[], order: readonly number[]): Driver | undefined {
+function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[], layout: readonly LineKey[]): Driver | undefined {
   const nf = kinds.length;
-  if (nf > MAX_COMPILED_FIELDS || names.some((n) => n.length > MAX_COMPILED_KEY_BYTES)) return undefined;
-  const cacheKey = Array.from(kinds).join(',') + '|' + names.map((n) => Array.from(n).join('.')).join(',') + '|' + order.join(',');
+  const tooLong = (key: LineKey): boolean => (typeof key === 'number' ? (names[key] as Uint8Array) : key).length > MAX_COMPILED_KEY_BYTES;
+  if (nf > MAX_COMPILED_FIELDS || layout.length > MAX_COMPILED_FIELDS || layout.some(tooLong)) return undefined;
+  const cacheKey = Array.from(kinds).join(',') + '|' + names.map((n) => Array.from(n).join('.')).join(',') + '|' + layoutKey(layout);
   const cached = drivers.get(cacheKey);
   if (cached !== undefined) return cached;
 
@@ -888,10 +909,15 @@ function compiledDriver(kinds: Int32Array, names: readonly Uint8Array[], order: 
   };
   const nullCheck = `b[p] === ${LOWER_N} && b[p + 1] === 117 && b[p + 2] === 108 && b[p + 3] === 108`;
   const body: string[] = [expectBytes([LBRACE])];
-  for (let j = 0; j < nf; j++) {
-    const f = order[j] as number;
-    const key = [...(j === 0 ? [] : [COMMA]), QUOTE, ...(names[f] as Uint8Array), QUOTE, COLON];
+  for (let j = 0; j < layout.length; j++) {
+    const f = layout[j] as LineKey;
+    const key = [...(j === 0 ? [] : [COMMA]), QUOTE, ...(typeof f === 'number' ? (names[f] as Uint8Array) : f), QUOTE, COLON];
     body.push(expectBytes(key));
+    if (typeof f !== 'number') {
+      // A key the schema does not read: its value skipped (its syntax checked), as the general path does.
+      body.push('p = scan.skip(p);\nif (p < 0) break fast;');
+      continue;
+    }
     body.push(`if (${nullCheck}) { B.setNull(${f}, row); p += 4; } else {`);
     body.push(valueCode(kinds[f] as number, f));
     body.push('}');

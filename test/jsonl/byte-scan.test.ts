@@ -84,6 +84,18 @@ describe('the byte scanner against the text path', () => {
     }
   });
 
+  it('reads lines with keys the schema does not read, in the layout of the block\'s first line, as the text path does', () => {
+    const line = (t: number, a: string, extra: string): string => `{"id":${t},"time":${t},"meta":${extra},"action":"${a}","tim":"x"}`;
+    const extras = ['{"a":[1,2,{"b":null}]}', '"s"', 'null', '[]', '"a\\"b"', '"é"', '{"x":1', '1.5e3', 'tru'];
+    const lines = extras.map((e, i) => line(i, i % 2 ? 'Open' : 'Close', e));
+    const others = ['{"time":90,"action":"Open"}', '{"id":1,"time":91,"meta":0,"action":"Open"}', '{"id":1,"time":92,"meta":0,"action":"Open","tim":"x","more":1}', '{"id":1,"time":93,"time":94,"meta":0,"action":"Open","tim":"x"}'];
+    const rows = expectSameAsText([line(100, 'Open', '{}'), ...lines, ...others, line(101, 'Close', '0')].join('\n'), EVENTS);
+    expect(rows[0]).toEqual({ time: 100000, action: 'Open', [CORRUPT]: null });
+    expect(rows.at(-1)).toEqual({ time: 101000, action: 'Close', [CORRUPT]: null });
+    // The same with the first line setting a layout that has a key only a prefix of a field's.
+    expectSameAsText(['{"tim":1,"time":2,"action":"a"}', '{"tim":1,"time":3,"action":"b"}', '{"time":4,"tim":1,"action":"c"}', '{"tim":1,"timex":5,"action":"d"}'].join('\n'), EVENTS);
+  });
+
   it('reads lines with every field, in one key order per block, as the text path does (property)', () => {
     const integer = fc.oneof(fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }).map(String), fc.integer({ min: -(2 ** 31) - 2, max: 2 ** 31 + 1 }).map(String), fc.constantFrom('0', '-0', '00', '01', '-', '1.0', '1e3', '123456789012345', '1234567890123456'));
     const value: Record<string, fc.Arbitrary<string>> = {
