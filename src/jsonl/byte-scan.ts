@@ -18,9 +18,10 @@
  *
  * Two fast paths, tried in turn (decision 0025). A reader compiled per schema (`compiledDriver`:
  * one function per list of field kinds, key names and key order, cached) takes a line written
- * exactly as `{"k0":v0,"k1":v1,...}`, every field once in one order (the order of the block's
- * first line when it has that shape, else the schema's): each key is compared at its known place
- * (four bytes at a time), each value read by its field's kind straight into its column, a string
+ * exactly as `{"k0":v0,"k1":v1,...}`, every field once with the keys of the block's first line
+ * when it has that shape (maybe keys the schema does not read, whose values it skips), else the
+ * schema's in its order: each key is compared at its known place (four bytes at a time), each
+ * value read by its field's kind straight into its column, a string
  * first compared with the column's two last values and otherwise hashed while its end is found.
  * Any other line, or any value it does not take, goes from the line's start to the general path
  * (`BlockScan.general`: any key order, unknown keys skipped), and from there to the fallback. The
