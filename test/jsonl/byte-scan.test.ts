@@ -7,24 +7,8 @@ import fc from 'fast-check';
 import { dictionaryHash, scanJsonLinesToColumns } from '../../src/jsonl/byte-scan.js';
 import { parseJsonLinesToColumns } from '../../src/jsonl/columns.js';
 import type { JsonlField } from '../../src/jsonl/fast-scan.js';
-import { parseJsonLines, type ParseMode, type ParseOptions } from '../../src/json-lines.js';
-import type { Schema } from '../../src/schema.js';
-
-const EVENTS: readonly JsonlField[] = [
-  { name: 'time', type: 'timestamp' },
-  { name: 'action', type: 'string' },
-];
-
-const SCALARS: readonly JsonlField[] = [
-  { name: 'ts', type: 'timestamp' },
-  { name: 's', type: 'string' },
-  { name: 'l', type: 'long' },
-  { name: 'i', type: 'int' },
-  { name: 'd', type: 'double' },
-  { name: 'b', type: 'boolean' },
-];
-
-const CORRUPT = '_corrupt_record';
+import type { ParseMode, ParseOptions } from '../../src/json-lines.js';
+import { CORRUPT, checkColumns, EVENTS, SCALARS } from './columns-vs-text.js';
 
 const options = (mode: ParseMode, reports: unknown[]): ParseOptions => ({
   path: 'f.json',
@@ -33,22 +17,9 @@ const options = (mode: ParseMode, reports: unknown[]): ParseOptions => ({
   onMalformed: (line, reason, raw) => reports.push({ line, reason, raw }),
 });
 
-/** The columns' rows, malformed count and reports equal the text path's for these lines. */
+/** The columns' rows, malformed count, reports and errors equal the text path's for these lines. */
 function expectSameAsText(text: string, fields: readonly JsonlField[], mode: ParseMode = 'PERMISSIVE', corrupt = true): Record<string, unknown>[] {
-  const schema: Schema = { fields: corrupt ? [...fields, { name: CORRUPT, type: 'string' }] : fields };
-  const textReports: unknown[] = [];
-  const columnReports: unknown[] = [];
-  const want = parseJsonLines(text, schema, options(mode, textReports));
-  const got = parseJsonLinesToColumns(Buffer.from(text, 'utf8'), schema, options(mode, columnReports));
-  const rows = got.chunk.rows();
-  expect(rows).toEqual(want.rows);
-  // toEqual takes -0 for 0: compare every value with Object.is as well.
-  rows.forEach((row, i) => {
-    for (const k of Object.keys(row)) expect(Object.is(row[k], (want.rows[i] as Record<string, unknown>)[k]) ? k : { row: i, k, got: row[k] }).toBe(k);
-  });
-  expect(got.numMalformedRows).toBe(want.numMalformedRows);
-  expect(columnReports).toEqual(textReports);
-  return rows;
+  return checkColumns(Buffer.from(text, 'utf8'), fields, mode, corrupt);
 }
 
 describe('the byte scanner against the text path', () => {
