@@ -23,13 +23,12 @@
 // version, the order swapped every round; reported per version: the median ns per line and
 // MB/s over rounds, and the median of the per-round ratios after/before. Both versions' columns
 // are checked equal before timing.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild-wasm';
 import { events } from '../scripts/generate-events.mjs';
+import { bundleSources, fromRef } from './bundle-sources.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCANNER = join(ROOT, 'src', 'jsonl', 'byte-scan.ts');
@@ -51,31 +50,19 @@ const LINES_PER_BLOCK = 20_000;
 const work = mkdtempSync(join(tmpdir(), 'byte-scan-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-async function bundle(name, scannerSource) {
-  const outfile = join(work, `${name}.mjs`);
-  const swap = {
-    name: 'scanner-source',
-    setup(build) {
-      build.onLoad({ filter: /byte-scan\.ts$/ }, (a) => (a.path === SCANNER && scannerSource !== undefined ? { contents: scannerSource, loader: 'ts' } : undefined));
-    },
-  };
-  await esbuild.build({
-    stdin: { contents: "export { parseJsonLinesToColumns } from './columns.js';", resolveDir: join(ROOT, 'src', 'jsonl'), loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-    plugins: [swap],
-    logLevel: 'warning',
+/** The columnar reader, bundled from the working tree, or with the scanner of git REF when given. */
+async function bundle(name, ref) {
+  const outfile = await bundleSources({
+    contents: "export { parseJsonLinesToColumns } from './columns.js';",
+    resolveDir: join(ROOT, 'src', 'jsonl'),
+    outfile: join(work, `${name}.mjs`),
+    plugins: ref === undefined ? [] : [fromRef(ROOT, ref, [SCANNER])],
   });
   return import(pathToFileURL(outfile).href);
 }
 
-const baseSource = execFileSync('git', ['show', `${BASE}:src/jsonl/byte-scan.ts`], { cwd: ROOT, encoding: 'utf8' });
 const versions = {
-  before: (await bundle('before', baseSource)).parseJsonLinesToColumns,
+  before: (await bundle('before', BASE)).parseJsonLinesToColumns,
   after: (await bundle('after', undefined)).parseJsonLinesToColumns,
 };
 

@@ -26,11 +26,12 @@
 // Files are generated with scripts/generate-events.mjs into a new directory under the OS temp
 // directory (removed at the end), or read from --dir (for example the set `npm run bench`
 // generates, datasets/large/small-20k).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleSources, fromRef } from './bundle-sources.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -54,41 +55,14 @@ const CHILD = opt('--child', undefined);
 
 const BUNDLES = join(ROOT, 'bench', 'node_modules', '.small-files');
 
-/** Modules read from git REF instead of the working tree: every one under src/ and operators/, or those of --base-files. */
-function fromRef(ref, only) {
-  const files = only?.map((f) => resolve(ROOT, f));
-  return {
-    name: 'modules-at-ref',
-    setup(build) {
-      build.onLoad({ filter: /\.ts$/ }, (a) => {
-        const rel = a.path.slice(ROOT.length + 1);
-        if (files === undefined ? !/^(src|operators)\//.test(rel) : !files.includes(a.path)) return undefined;
-        return { contents: execFileSync('git', ['show', `${ref}:${rel}`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }), loader: 'ts' };
-      });
-    },
-  };
-}
-
 async function bundle(name, plugins) {
-  const esbuild = await import('esbuild-wasm');
   mkdirSync(BUNDLES, { recursive: true });
-  const outfile = join(BUNDLES, `${name}.mjs`);
-  await esbuild.build({
-    stdin: {
-      contents: "export { Catalog, readJsonFiles, throttleFiles, tumblingWindow, groupCount, toMemoryTable } from './src/index.ts'; export { lastValueFrom } from 'rxjs';",
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
+  return bundleSources({
+    contents: "export { Catalog, readJsonFiles, throttleFiles, tumblingWindow, groupCount, toMemoryTable } from './src/index.ts'; export { lastValueFrom } from 'rxjs';",
+    resolveDir: ROOT,
+    outfile: join(BUNDLES, `${name}.mjs`),
     plugins,
-    logLevel: 'error',
   });
-  return outfile;
 }
 
 /** The query, as bench/programs/notebook-query.mjs runs it (srx-stream): its table's rows. */
@@ -181,7 +155,7 @@ const floors = {
 const versions = [{ name: 'now', file: await bundle('now', []) }];
 if (BASE !== undefined) {
   const only = opt('--base-files', undefined)?.split(',');
-  versions.push({ name: `base (${BASE}${only === undefined ? '' : `: ${only.join(', ')}`})`, file: await bundle('base', [fromRef(BASE, only)]) });
+  versions.push({ name: `base (${BASE}${only === undefined ? '' : `: ${only.join(', ')}`})`, file: await bundle('base', [fromRef(ROOT, BASE, only)]) });
 }
 for (const v of versions) v.lib = await import(pathToFileURL(v.file).href);
 
